@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "groups", "testing", "graph", "geometry", "clifford", "nn", "models", "adapters",
-    "datasets", "data", "nfn", "cgegnn", "emnn", "points", "utils",
+    "datasets", "data", "io", "nfn", "cgegnn", "emnn", "points", "utils", "ase", "nequip",
 }
 
 

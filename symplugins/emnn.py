@@ -1,0 +1,39 @@
+"""EMNN family façade: E(3)-equivariant mesh networks for PyG and PyTorch3D.
+
+Trang et al., "E(3)-Equivariant Mesh Neural Networks", AISTATS 2024 (arXiv 2402.04821).
+
+- :class:`EMNNConv`: one layer (EGNN edge messages + face normals/areas term; ``mode="E3"``
+  reflection-correct, ``mode="SE3"`` the paper's term; multi-channel coordinates).
+- :class:`EMNN`: the model (``hierarchy=True``: FPS + radius pooling, 3-NN unpooling),
+  ``task="node"`` (segmentation) or ``"graph"`` (classification).
+- Baselines :func:`EGNNMesh` (faces ignored) and :class:`MeshGCN` (not equivariant).
+- :func:`mesh_features`, :func:`load_pretrained`; host inputs via :func:`from_pyg` /
+  :func:`from_meshes` (imported lazily: they need PyG / PyTorch3D).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .models.emnn import EMNN
+from .models.emnn_baselines import EGNNMesh, MeshGCN
+from .models.emnn_hierarchy import MeshHierarchy, canonical_fps
+from .models.emnn_pretrained import PRETRAINED, load_pretrained
+from .nn.mesh import EMNNConv
+from .nn.mesh.features import heat_kernel_signature, mesh_features
+
+__all__ = [
+    "EMNNConv", "EMNN", "EGNNMesh", "MeshGCN", "MeshHierarchy", "canonical_fps", "mesh_features",
+    "heat_kernel_signature", "from_pyg", "from_meshes", "load_pretrained", "PRETRAINED",
+]
+
+
+def from_pyg(data: Any, **kwargs) -> dict:
+    """EMNN inputs from a PyG ``Data``/``Batch`` (see :func:`symplugins.adapters.emnn.from_pyg`)."""
+    from .adapters.emnn import from_pyg as _from_pyg
+    return _from_pyg(data, **kwargs)
+
+
+def from_meshes(meshes: Any, **kwargs) -> dict:
+    """EMNN inputs from PyTorch3D ``Meshes`` (see :func:`symplugins.adapters.emnn.from_meshes`)."""
+    from .adapters.emnn import from_meshes as _from_meshes
+    return _from_meshes(meshes, **kwargs)

@@ -1,0 +1,1 @@
+"""File loaders for real data formats (host libraries imported lazily inside functions)."""

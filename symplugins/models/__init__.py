@@ -1,0 +1,1 @@
+"""Equivariant models assembled from :mod:`symplugins.nn` layers (one file per model)."""

@@ -1,0 +1,125 @@
+"""CG-EGNN interatomic potential: per-atom energies from the invariant CG-EGNN output.
+
+Energy model in the NequIP/Allegro form (Batzner et al., Nat. Commun. 2022) around the
+Clifford-algebra network of Tran et al. (arXiv 2410.04692):
+
+    E = sum_i [ s_{t_i} (eps_i - eps^0_{t_i}) + b_{t_i} ],   F_i = -dE/dx_i,
+
+where ``eps_i`` is the scalar (grade-0) output of :class:`~symplugins.cgegnn.CGEGNN` on
+the radius graph (cutoff ``r_max``), each edge weighted by the polynomial envelope
+``u(r_ij)`` (divided by ``avg_num_neighbors`` if given) and each k-hop path by the product of its edge envelopes, ``eps^0_t`` is the
+output for an isolated atom of type ``t`` (so an isolated atom has energy ``b_t``), and
+``s_t``, ``b_t`` are per-type scales and shifts (buffers that follow ``.to(dtype)``; the model dtype is
+``scales.dtype``). Forces and stress come from
+autograd (:mod:`symplugins.models.forces`).
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from .cutoff import PolynomialEnvelope, radius_edges
+
+
+def _per_type(values: float | Mapping[str, float] | Sequence[float] | None,
+              type_names: Sequence[str], default: float, name: str) -> Tensor:
+    """Per-type values ``[T]`` from a float, a {type: value} dict or a sequence."""
+    if values is None:
+        values = default
+    if isinstance(values, Mapping):
+        missing = [t for t in type_names if t not in values]
+        if missing:
+            raise ValueError(f"'{name}' has no value for type(s) {missing}")
+        values = [values[t] for t in type_names]
+    elif isinstance(values, (int, float)):
+        values = [float(values)] * len(type_names)
+    if len(values) != len(type_names):
+        raise ValueError(f"'{name}' needs {len(type_names)} values, got {len(values)}")
+    return torch.tensor([float(v) for v in values], dtype=torch.get_default_dtype())
+
+
+class CGEGNNEnergy(nn.Module):
+    """Energy model ``(types [N], pos [N, 3], graph) -> per-atom energies [N]``.
+
+    Args:
+        type_names: atom type names (e.g. chemical symbols ``["H", "C", "O"]``); type index
+            ``t`` of an atom is its position in this list.
+        r_max: cutoff radius (A). hidden / layers / hops: CG-EGNN size and path order.
+        envelope_p: polynomial envelope exponent. avg_num_neighbors: if given, edge
+            weights are ``u(r) / avg_num_neighbors`` (so k-hop paths get ``1/avg^k``,
+            normalising neighbour and path sums). scales / shifts: per-type ``s_t``, ``b_t``.
+    """
+
+    def __init__(self, type_names: Sequence[str], *, r_max: float = 5.0, hidden: int = 16,
+                 layers: int = 2, hops: int = 1, envelope_p: int = 6,
+                 avg_num_neighbors: float | None = None,
+                 scales: float | Mapping[str, float] | None = None,
+                 shifts: float | Mapping[str, float] | None = None) -> None:
+        super().__init__()
+        from symplugins.cgegnn import CGEGNN
+
+        self.type_names = [str(t) for t in type_names]
+        if not self.type_names or len(set(self.type_names)) != len(self.type_names):
+            raise ValueError(f"'type_names' must be non-empty and unique, got {type_names}")
+        self.config = dict(type_names=self.type_names, r_max=float(r_max), hidden=int(hidden),
+                           layers=int(layers), hops=int(hops), envelope_p=int(envelope_p),
+                           avg_num_neighbors=None if avg_num_neighbors is None
+                           else float(avg_num_neighbors))
+        self.edge_norm = 1.0 if avg_num_neighbors is None else 1.0 / float(avg_num_neighbors)
+        self.r_max, self.num_types = float(r_max), len(self.type_names)
+        self.envelope = PolynomialEnvelope(r_max, p=envelope_p)
+        # centroid=False: positions enter only through edge vectors (local, periodic-safe)
+        self.core = CGEGNN(self.num_types, 0, hidden, 1, 0, layers=layers, hops=hops,
+                           centroid=False)
+        self.register_buffer("scales", _per_type(scales, self.type_names, 1.0, "scales"))
+        self.register_buffer("shifts", _per_type(shifts, self.type_names, 0.0, "shifts"))
+
+    def _core(self, onehot: Tensor, pos: Tensor, edge_index: Tensor, batch: Tensor | None,
+              weight: Tensor, edge_vec: Tensor) -> Tensor:
+        # CGEGNN's edge_vec is x_target - x_source = x_i - x_j (ours: x_j - x_i)
+        scalars, _ = self.core(onehot, None, pos, edge_index, batch, edge_weight=weight,
+                               edge_vec=-edge_vec, check_inputs=False)
+        return scalars[:, 0]
+
+    def isolated_outputs(self, dtype: torch.dtype, device: torch.device) -> Tensor:
+        """``eps^0_t [T]``: the core's scalar output for one isolated atom of each type."""
+        eye = torch.eye(self.num_types, dtype=dtype, device=device)
+        empty = torch.zeros(2, 0, dtype=torch.long, device=device)
+        return self._core(eye, eye.new_zeros(self.num_types, 3), empty, None,
+                          eye.new_zeros(0), eye.new_zeros(0, 3))
+
+    def per_atom_energy(self, types: Tensor, pos: Tensor, edge_index: Tensor,
+                        edge_vec: Tensor, batch: Tensor | None = None) -> Tensor:
+        """Per-atom energies ``[N]`` (model dtype); no input checks (hot path).
+
+        ``edge_index [2, E]``: row 0 = neighbour ``j``, row 1 = centre ``i``;
+        ``edge_vec [E, 3] = x_j - x_i`` (plus the periodic image shift).
+        """
+        dtype = self.scales.dtype
+        pos, edge_vec = pos.to(dtype), edge_vec.to(dtype)
+        weight = self.envelope(edge_vec.norm(dim=-1)) * self.edge_norm
+        onehot = nn.functional.one_hot(types, self.num_types).to(dtype)
+        eps = self._core(onehot, pos, edge_index, batch, weight, edge_vec)
+        eps0 = self.isolated_outputs(dtype, pos.device).index_select(0, types)
+        return self.scales[types].to(dtype) * (eps - eps0) + self.shifts[types].to(dtype)
+
+    def forward(self, types: Tensor, pos: Tensor, batch: Tensor | None = None,
+                num_graphs: int | None = None) -> Tensor:
+        """Total energies ``[B]`` of non-periodic structures (radius graph built here)."""
+        from .validate import check_structure
+
+        check_structure(types, pos, self.type_names, batch=batch)
+        edge_index = radius_edges(pos, self.r_max, batch)
+        edge_vec = pos[edge_index[0]] - pos[edge_index[1]]
+        e = self.per_atom_energy(types, pos, edge_index, edge_vec, batch)
+        if batch is None:
+            return e.sum().unsqueeze(0)
+        b = int(batch.max()) + 1 if num_graphs is None else num_graphs
+        return e.new_zeros(b).index_add(0, batch, e)
+
+    def extra_repr(self) -> str:
+        n = sum(p.numel() for p in self.parameters())
+        return (f"types={self.type_names}, r_max={self.r_max:g}, "
+                f"hops={self.config['hops']} | {n} parameters")

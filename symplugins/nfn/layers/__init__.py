@@ -1,0 +1,10 @@
+"""Monomial-NFN layers for the weight spaces of chain MLPs and CNNs."""
+from .equivariant import MonomialEquivariant
+from .features import (BiasRep, FeatureElement, MonomialGroup, NetSpec, WeightRep, WeightSpaceFeatures,
+                       feature_reps, features_from_spaces, space_from_features)
+from .invariant import MonomialActivation, MonomialInvariant, normalize_entries
+from .model import MonomialNFN
+
+__all__ = ["MonomialEquivariant", "MonomialInvariant", "MonomialActivation", "MonomialNFN", "NetSpec",
+           "WeightSpaceFeatures", "FeatureElement", "MonomialGroup", "WeightRep", "BiasRep", "feature_reps",
+           "features_from_spaces", "space_from_features", "normalize_entries"]

@@ -1,0 +1,47 @@
+"""MVLinear: per-grade channel mixing of multivectors (CGENN, Ruhe et al. 2023)."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from ...clifford import CliffordAlgebra, Multivector
+
+__all__ = ["MVLinear"]
+
+
+class MVLinear(nn.Module):
+    """Multivector linear layer: ``y_{o,g} = sum_i W[o, i, g] x_{i,g} (+ b_o on grade 0)``.
+
+    Equivariant because the Clifford group action preserves grades; the bias lives on
+    the scalar blade only. Shapes: ``x [..., in_channels, dim] -> [..., out_channels, dim]``.
+    """
+
+    def __init__(self, algebra: CliffordAlgebra, in_channels: int, out_channels: int, *,
+                 bias: bool = True):
+        super().__init__()
+        if in_channels < 1 or out_channels < 1:
+            raise ValueError(f"'in_channels' and 'out_channels' must be >= 1, got {in_channels}, {out_channels}")
+        self.algebra = algebra
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels, algebra.n_grades))
+        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
+        self.rep_in = self.rep_out = Multivector(algebra.n)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.weight, std=1.0 / math.sqrt(self.in_channels))
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        w = self.weight[..., self.algebra.grades]  # [out, in, dim]
+        y = torch.einsum("...id,oid->...od", x, w)
+        if self.bias is not None:
+            y = y + nn.functional.pad(self.bias.unsqueeze(-1), (0, self.algebra.dim - 1))
+        return y
+
+    def __repr__(self) -> str:
+        n = sum(p.numel() for p in self.parameters())
+        return f"{type(self).__name__}({self.in_channels}x MV -> {self.out_channels}x MV | {n} weights)"

@@ -1,0 +1,45 @@
+"""Charged n-body regeneration: sanity baselines of the reference protocol, caching, errors."""
+import numpy as np
+import pytest
+import torch
+
+from symplugins.datasets import nbody
+
+
+@pytest.fixture(scope="module")
+def small_test_split():
+    q, x, v = nbody.draw_initial_states(43, {"train": 0, "valid": 0, "test": 200})["test"]
+    loc, vel = nbody.simulate(q, x, v)
+    return {"loc": torch.tensor(loc[:, 30]), "vel": torch.tensor(vel[:, 30]),
+            "target": torch.tensor(loc[:, 40]), "charges": torch.tensor(q)}
+
+
+def test_sanity_values(small_test_split):
+    """Reference (full test split): x30 ~0.27, x30+v30 ~0.11, best linear ~0.083 at t ~0.74."""
+    s = nbody.sanity_mse(small_test_split)
+    assert 0.20 < s["static"] < 0.34
+    assert 0.09 < s["velocity"] < 0.135
+    assert 0.070 < s["linear"] < 0.097
+    assert 0.6 < s["t"] < 0.85
+    assert s["linear"] < s["velocity"] < s["static"]
+
+
+def test_protocol_details(small_test_split):
+    q = small_test_split["charges"]
+    assert set(q.unique().tolist()) == {-1.0, 1.0}
+    loc, vel = nbody.simulate(*[a[:1] for a in nbody.draw_initial_states(43, {"train": 0, "valid": 0, "test": 1})["test"]])
+    assert loc.shape == (1, 49, 5, 3)
+    np.testing.assert_allclose(loc[0, 30], small_test_split["loc"][0].numpy(), rtol=1e-9, atol=1e-9)  # batch-independent
+    speeds = np.linalg.norm(nbody.draw_initial_states(43, {"train": 2, "valid": 0, "test": 0})["train"][2], axis=1)
+    np.testing.assert_allclose(speeds, 0.5)
+
+
+def test_generate_cache_and_load(tmp_path):
+    counts = {"train": 3, "valid": 2, "test": 2}
+    path = nbody.generate(tmp_path, counts=counts, progress=False)
+    assert path.exists() and nbody.generate(tmp_path, counts=counts) == path
+    split = nbody.load_split("valid", tmp_path, counts=counts)
+    assert split["loc"].shape == (2, 5, 3) and split["target"].shape == (2, 5, 3)
+    assert split["charges"].shape == (2, 5) and split["loc"].dtype == torch.float32
+    with pytest.raises(ValueError, match="'split'"):
+        nbody.load_split("training", tmp_path, counts=counts)
