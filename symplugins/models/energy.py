@@ -54,7 +54,7 @@ class CGEGNNEnergy(nn.Module):
 
     def __init__(self, type_names: Sequence[str], *, r_max: float = 5.0, hidden: int = 16,
                  layers: int = 2, hops: int = 1, envelope_p: int = 6,
-                 avg_num_neighbors: float | None = None,
+                 avg_num_neighbors: float | None = None, num_basis: int = 8,
                  scales: float | Mapping[str, float] | None = None,
                  shifts: float | Mapping[str, float] | None = None) -> None:
         super().__init__()
@@ -66,21 +66,29 @@ class CGEGNNEnergy(nn.Module):
         self.config = dict(type_names=self.type_names, r_max=float(r_max), hidden=int(hidden),
                            layers=int(layers), hops=int(hops), envelope_p=int(envelope_p),
                            avg_num_neighbors=None if avg_num_neighbors is None
-                           else float(avg_num_neighbors))
+                           else float(avg_num_neighbors), num_basis=int(num_basis))
         self.edge_norm = 1.0 if avg_num_neighbors is None else 1.0 / float(avg_num_neighbors)
         self.r_max, self.num_types = float(r_max), len(self.type_names)
         self.envelope = PolynomialEnvelope(r_max, p=envelope_p)
         # centroid=False: positions enter only through edge vectors (local, periodic-safe)
         self.core = CGEGNN(self.num_types, 0, hidden, 1, 0, layers=layers, hops=hops,
-                           centroid=False)
+                           edge_in=num_basis, centroid=False)
+        self.num_basis = int(num_basis)
         self.register_buffer("scales", _per_type(scales, self.type_names, 1.0, "scales"))
         self.register_buffer("shifts", _per_type(shifts, self.type_names, 0.0, "shifts"))
+
+    def radial_basis(self, r: Tensor) -> Tensor:
+        """Bessel basis ``sin(n pi r / r_max) / r`` (n = 1..num_basis) of DimeNet: ``[E, B]``."""
+        n = torch.arange(1, self.num_basis + 1, dtype=r.dtype, device=r.device)
+        x = r.unsqueeze(-1).clamp(min=1e-6)
+        return (2.0 / self.r_max) ** 0.5 * torch.sin(n * torch.pi * x / self.r_max) / x
 
     def _core(self, onehot: Tensor, pos: Tensor, edge_index: Tensor, batch: Tensor | None,
               weight: Tensor, edge_vec: Tensor) -> Tensor:
         # CGEGNN's edge_vec is x_target - x_source = x_i - x_j (ours: x_j - x_i)
+        attr = self.radial_basis(edge_vec.norm(dim=-1)) if self.num_basis else None
         scalars, _ = self.core(onehot, None, pos, edge_index, batch, edge_weight=weight,
-                               edge_vec=-edge_vec, check_inputs=False)
+                               edge_attr=attr, edge_vec=-edge_vec, check_inputs=False)
         return scalars[:, 0]
 
     def isolated_outputs(self, dtype: torch.dtype, device: torch.device) -> Tensor:

@@ -207,6 +207,7 @@ def assert_sensitive(
         y2 = _as_tuple(fn(*_as_tuple(transform(inputs))))
         rel = 0.0
         for a, b in zip(y, y2):
+            a, b = (t.detach() if isinstance(t, Tensor) else t for t in (a, b))
             if isinstance(a, Tensor) and a.is_floating_point() and a.shape == b.shape:
                 scale = max(float(a.abs().max()) if a.numel() else 0.0, 1e-30)
                 rel = max(rel, float((a - b).abs().max()) / scale)
