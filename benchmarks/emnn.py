@@ -173,10 +173,11 @@ def load_data(task: str, args):
     return train, test, (len(SHAPE_CLASSES) if task == "classify" else len(PART_NAMES))
 
 
-def large_mesh(args) -> dict:
+def large_mesh(args, out: dict) -> dict:
     """Inference time and peak-RSS increase per model on a 163,842-vertex icosphere (subprocess each)."""
-    out = {}
     for name in MODELS:
+        if name in out and "error" not in out[name]:
+            continue
         cmd = [sys.executable, __file__, "--large-child", name, "--hidden", str(args.hidden),
                "--layers", str(args.layers), "--large-level", str(args.large_level)]
         try:
@@ -248,7 +249,9 @@ def main(argv=None) -> None:
     if args.quick:
         args.epochs, args.per_class, args.test_per_class, args.large_level = 2, 3, 2, 3
     t_start = time.perf_counter()
-    done = json.loads(PARTIAL.read_text()) if PARTIAL.exists() and not args.quick else {}
+    state = json.loads(PARTIAL.read_text()) if PARTIAL.exists() and not args.quick else {}
+    state = state if "results" in state else {"results": state, "large": {}}
+    done = state["results"]
     for task in args.tasks:
         data = load_data(task, args)
         for name in MODELS:
@@ -257,8 +260,10 @@ def main(argv=None) -> None:
             done.setdefault(task, {})[name] = run_one(name, task, data, args)
             print(task, name, done[task][name], flush=True)
             if not args.quick:
-                PARTIAL.write_text(json.dumps(done, indent=1))
-    large = large_mesh(args)
+                PARTIAL.write_text(json.dumps(state, indent=1))
+    large = large_mesh(args, state["large"])
+    if not args.quick:
+        PARTIAL.write_text(json.dumps(state, indent=1))
     record = dict(stamp(), seed=args.seed, config=vars(args), results=done, large_mesh=large,
                   wall_s=time.perf_counter() - t_start)
     if args.quick:

@@ -10,8 +10,8 @@ the activation memory autograd saves for one training batch (CPU: saved-tensor b
 CUDA: peak allocated). Lightning Trainer on CPU, one thread. Finished runs are kept in
 ``benchmarks/.cache/points/runs.jsonl`` and skipped on rerun (interrupt-safe).
 
-    python benchmarks/points.py [--epochs 25] [--per-class 40] [--points 128] [--models ...]
-    python benchmarks/points.py --export symplugins/pretrained/gpointnet_o_procedural.pt
+    python benchmarks/points.py [--epochs 20] [--per-class 30] [--points 96] [--models ...]
+        [--export symplugins/pretrained/gpointnet_o_procedural.pt]
 """
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ class Classifier(L.LightningModule):
 
     def training_step(self, batch, _):
         batch = rotate(batch, self.train_rot, self.gen)
-        return torch.nn.functional.cross_entropy(self.model(None, batch.pos, batch.batch), batch.y)
+        target = batch.part if self.model.task == "segmentation" else batch.y
+        return torch.nn.functional.cross_entropy(self.model(None, batch.pos, batch.batch), target)
 
     def configure_optimizers(self):
         opt = torch.optim.Adam(self.parameters(), lr=self.lr)
@@ -89,19 +90,35 @@ class EpochTimer(L.Callback):
         self.times.append(time.perf_counter() - self.t0)
 
 
+def shape_ious(pred, part, batch, y, parts_of: dict) -> list[float]:
+    """ShapeNet-style instance IoU: per cloud, mean over its class's parts (empty union -> 1)."""
+    out = []
+    for b in range(int(batch.max()) + 1):
+        p, t = pred[batch == b], part[batch == b]
+        ious = [float(((p == k) & (t == k)).sum()) / max(float(((p == k) | (t == k)).sum()), 1e-9)
+                if bool(((p == k) | (t == k)).any()) else 1.0 for k in parts_of[int(y[b])]]
+        out.append(sum(ious) / len(ious))
+    return out
+
+
 @torch.no_grad()
-def evaluate(model, loader, kind: str) -> tuple[float, float]:
-    """Accuracy under test rotations ``kind`` (fixed seed) and inference ms per cloud."""
+def evaluate(model, loader, kind: str, parts_of: dict | None = None) -> tuple[float, float, float | None]:
+    """Accuracy (per cloud, or per point) under test rotations ``kind`` (fixed seed),
+    inference ms per cloud, and the instance mIoU for segmentation."""
     model.eval()
-    gen, correct, total, secs = torch.Generator().manual_seed(123), 0, 0, 0.0
+    gen, correct, total, secs, ious = torch.Generator().manual_seed(123), 0, 0, 0.0, []
     for batch in loader:
         batch = rotate(batch, kind, gen)
         t0 = time.perf_counter()
         pred = model(None, batch.pos, batch.batch).argmax(-1)
         secs += time.perf_counter() - t0
-        correct += int((pred == batch.y).sum())
-        total += int(batch.num_graphs)
-    return correct / total, 1000 * secs / total
+        target = batch.part if model.task == "segmentation" else batch.y
+        correct += int((pred == target).sum())
+        total += target.numel()
+        if model.task == "segmentation":
+            ious += shape_ious(pred, batch.part, batch.batch, batch.y, parts_of)
+    miou = sum(ious) / len(ious) if ious else None
+    return correct / total, 1000 * secs / len(loader.dataset), miou
 
 
 def activation_mb(model, batch) -> float:
@@ -133,7 +150,8 @@ def datasets(args):
 def train(name: str, train_rot: str, args, train_set):
     from torch_geometric.loader import DataLoader
     torch.manual_seed(args.seed)
-    model = build(name, train_set.num_classes)
+    seg = args.task == "segmentation"
+    model = build(name, train_set.num_parts if seg else train_set.num_classes, args.task)
     timer = EpochTimer()
     trainer = L.Trainer(max_epochs=args.epochs, accelerator="cpu", devices=1, logger=False,
                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
@@ -154,67 +172,82 @@ def run_one(name: str, train_rot: str, args, train_set, test_set) -> list[dict]:
                   epoch_s=sum(times[1:]) / max(len(times) - 1, 1), activation_mb=activation_mb(model, first),
                   train_wall_s=time.perf_counter() - t0, epochs=args.epochs, seed=args.seed)
     rows = []
+    parts_of: dict = {}
+    for d in train_set:
+        parts_of.setdefault(int(d.y), set()).update(d.part.tolist())
     for test_rot in (("z", "so3") if train_rot == "z" else ("so3",)):
-        acc, ms = evaluate(model, loader, test_rot)
+        acc, ms, miou = evaluate(model, loader, test_rot, {k: sorted(v) for k, v in parts_of.items()})
         proto = f"{train_rot.upper() if train_rot == 'so3' else 'z'}/{test_rot.upper() if test_rot == 'so3' else 'z'}"
-        rows.append(dict(common, protocol=proto, accuracy=acc, infer_ms_per_cloud=ms))
+        rows.append(dict(common, protocol=proto, accuracy=acc, miou=miou, infer_ms_per_cloud=ms, task=args.task))
     return rows, model
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| model | protocol | accuracy | train s/epoch | inference ms/cloud | saved activations MB/batch | parameters |",
-             "|---|---|---|---|---|---|---|"]
+    seg = any(r.get("miou") is not None for r in rows)
+    acc = "point accuracy | instance mIoU" if seg else "accuracy"
+    lines = [f"| model | protocol | {acc} | train s/epoch | inference ms/cloud | saved activations MB/batch | parameters |",
+             "|---|---|---|---|---|---|---|" + ("---|" if seg else "")]
     order = {"z/z": 0, "z/SO3": 1, "SO3/SO3": 2}
     for r in sorted(rows, key=lambda r: (order[r["protocol"]], MODELS.index(r["model"]))):
-        lines.append(f"| {r['model']} | {r['protocol']} | {100 * r['accuracy']:.1f}% | {r['epoch_s']:.2f} | "
+        score = f"{100 * r['accuracy']:.1f}%" + (f" | {100 * r['miou']:.1f}%" if seg else "")
+        lines.append(f"| {r['model']} | {r['protocol']} | {score} | {r['epoch_s']:.2f} | "
                      f"{r['infer_ms_per_cloud']:.2f} | {r['activation_mb']:.1f} | {r['params']:,} |")
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=25)
-    p.add_argument("--per-class", type=int, default=40)
+    p.add_argument("--task", default="classification", choices=["classification", "segmentation"])
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--per-class", type=int, default=30)
     p.add_argument("--test-per-class", type=int, default=20)
-    p.add_argument("--points", type=int, default=128)
+    p.add_argument("--points", type=int, default=96)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
-    p.add_argument("--protocols", nargs="+", default=["z", "so3"], choices=["z", "so3"], help="training rotations")
-    p.add_argument("--export", type=Path, default=None, help="train G-PointNet O (SO3 aug) and save it here")
+    p.add_argument("--protocols", nargs="+", default=["so3", "z"], choices=["z", "so3"], help="training rotations")
+    p.add_argument("--all-runs", action="store_true", help="also train I and O-lift under z/z + z/SO3")
+    p.add_argument("--export", type=Path, default=None,
+                   help="save the G-PointNet O trained under SO3/SO3 here (the shipped classifier)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     train_set, test_set = datasets(args)
-    if args.export is not None:
-        return export(args, train_set, test_set)
     CACHE.mkdir(parents=True, exist_ok=True)
     cache = CACHE / "runs.jsonl"
     done = [json.loads(ln) for ln in cache.read_text().splitlines()] if cache.exists() else []
     cfg = dict(epochs=args.epochs, per_class=args.per_class, points=args.points, seed=args.seed, lr=args.lr)
+    if args.task == "segmentation":
+        cfg["task"] = "segmentation"
     t_start = time.perf_counter()
     from tqdm import tqdm
-    jobs = [(m, r) for r in args.protocols for m in args.models]
+    skip = {("G-PointNet I", "z"), ("G-PointNet O lift", "z")}      # CPU budget: I and lift under SO3/SO3 only
+    jobs = [(m, r) for r in args.protocols for m in args.models if (m, r) not in skip or args.all_runs]
     for name, rot in tqdm(jobs, desc="points benchmark"):
         key = dict(cfg, model=name, train_rot=rot)
-        if any(d["key"] == key for d in done):
+        exporting = args.export is not None and (name, rot) == ("G-PointNet O", "so3") and args.task == "classification"
+        if any(d["key"] == key for d in done) and not exporting:
             continue
-        rows, _ = run_one(name, rot, args, train_set, test_set)
+        rows, model = run_one(name, rot, args, train_set, test_set)
+        if exporting:
+            export(args, model, rows, train_set)
         done.append(dict(key=key, rows=rows))
         with cache.open("a") as f:
             f.write(json.dumps(done[-1]) + "\n")
         tqdm.write(table(rows))
-    rows = [r for d in done if {k: v for k, v in d["key"].items() if k in cfg} == cfg for r in d["rows"]]
+    latest = {json.dumps(d["key"], sort_keys=True): d for d in done}          # a rerun replaces a cached run
+    rows = [r for d in latest.values() if {k: v for k, v in d["key"].items() if k not in ("model", "train_rot")} == cfg
+            and d["key"]["model"] in args.models for r in d["rows"]]
     report(rows, args, time.perf_counter() - t_start)
 
 
-def export(args, train_set, test_set) -> None:
-    """Train the shipped classifier and save ``{"config", "state_dict", "classes", ...}``."""
+def export(args, model, rows, train_set) -> None:
+    """Save the shipped classifier ``{"config", "state_dict", "classes", "num_points", ...}``."""
     from symplugins.geometry import SHAPE_CLASSES
-    rows, model = run_one("G-PointNet O", "so3", args, train_set, test_set)
     config = dict(kind="GPointNet", in_channels=0, num_classes=train_set.num_classes, group="O", **SMALL)
     config["channels"], config["head"] = list(config["channels"]), list(config["head"])
-    blob = dict(config=config, state_dict=model.state_dict(), classes=list(SHAPE_CLASSES),
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    blob = dict(config=config, state_dict=state, classes=list(SHAPE_CLASSES),
                 num_points=args.points, test_accuracy_so3=rows[0]["accuracy"],
                 command="python " + " ".join(sys.argv))
     args.export.parent.mkdir(parents=True, exist_ok=True)
@@ -224,23 +257,26 @@ def export(args, train_set, test_set) -> None:
 
 def report(rows: list[dict], args, wall: float) -> None:
     data = [dict(r, **stamp()) for r in rows]
-    best = lambda pred: max((r for r in rows if pred(r)), key=lambda r: r["accuracy"], default=None)  # noqa: E731
+    seg = args.task == "segmentation"
+    metric = "miou" if seg else "accuracy"
+    best = lambda pred: max((r for r in rows if pred(r)), key=lambda r: r[metric], default=None)  # noqa: E731
     g = best(lambda r: r["protocol"] == "SO3/SO3" and r["model"].startswith("G-"))
     vn = best(lambda r: r["protocol"] == "SO3/SO3" and r["model"] == "VN-PointNet")
     plain = best(lambda r: r["protocol"] == "SO3/SO3" and r["model"] == "PointNet")
     summary = ""
     if g and vn and plain:
-        summary = (f"SO3/SO3: best G-backbone {g['model']} {100 * g['accuracy']:.1f}% "
+        summary = (f"SO3/SO3 ({metric}): best G-backbone {g['model']} {100 * g[metric]:.1f}% "
                    f"({g['epoch_s']:.2f} s/epoch, {g['activation_mb']:.1f} MB) vs VN-PointNet "
-                   f"{100 * vn['accuracy']:.1f}% ({vn['epoch_s']:.2f} s/epoch, {vn['activation_mb']:.1f} MB) "
-                   f"vs PointNet + SO(3) augmentation {100 * plain['accuracy']:.1f}%.")
-    md = f"""## points: finite-group point backbones vs plain + augmentation vs Vector Neurons
+                   f"{100 * vn[metric]:.1f}% ({vn['epoch_s']:.2f} s/epoch, {vn['activation_mb']:.1f} MB) "
+                   f"vs PointNet + SO(3) augmentation {100 * plain[metric]:.1f}%.")
+    what = "part segmentation (14 global parts, per-point heads)" if seg else "shape classification"
+    md = f"""## points{'_segmentation' if seg else ''}: finite-group point backbones vs plain + augmentation vs Vector Neurons, {what}
 
 {table(rows)}
 
 {summary}
 
-Command: `python benchmarks/points.py --epochs {args.epochs} --per-class {args.per_class} --points {args.points}`
+Command: `{stamp()['command']}`
 (hardware and date in the JSON; {stamp()['hardware']}). Seed {args.seed}, one run per cell;
 wall time of this invocation {wall / 60:.1f} min (runs cached earlier are not re-timed).
 
@@ -261,7 +297,7 @@ Deviations from the paper protocol: ModelNet40 is not downloadable here, so the 
 7-class set stands in; sizes (clouds, points, widths, epochs) are shrunk to fit a shared
 2-core CPU; single seed; no T-Net in PointNet; VN baseline is VN-PointNet, not VN-DGCNN.
 """
-    write_results("points", data, md)
+    write_results("points_segmentation" if seg else "points", data, md)
     print(md)
 
 

@@ -1,7 +1,7 @@
 """Train the shipped CG-EGNN potential on GFN2-xTB ethanol (Lightning, resumable).
 
     python benchmarks/data/make_xtb.sh            # xTB datasets (a few minutes)
-    python benchmarks/train_potential.py           # -> symplugins/pretrained/ethanol-xtb.pt
+    python benchmarks/train_potential.py           # -> symplugins/pretrained/cgegnn-ethanol-xtb.pt
 
 Data: 500 K xTB Langevin trajectory (seed 0), random split (seed) into train / val / test;
 two unseen trajectories (300 K seed 1, 500 K seed 2) for the force MAE check. The model is
@@ -49,7 +49,7 @@ def parse(argv=None):
     p.add_argument("--lr", type=float, default=5e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--work", default="/tmp/symplugins-runs/train_potential")
-    p.add_argument("--out", default=str(HERE.parent / "symplugins" / "pretrained" / "ethanol-xtb.pt"))
+    p.add_argument("--out", default=str(HERE.parent / "symplugins" / "pretrained" / "cgegnn-ethanol-xtb.pt"))
     return p.parse_args(argv)
 
 

@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "checkpoint path")
     p.add_argument("--every", type=int, default=10, help="record every N steps")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (1 is fastest for small molecules)")
     p.add_argument("--out", default=None, help="output folder (default md-<molecule>)")
     p.set_defaults(func=run)
 
@@ -82,8 +84,11 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    import torch
+
     from symplugins.adapters.ase.md import run_md
 
+    torch.set_num_threads(max(1, args.threads))
     atoms = _structure(args)
     atoms.calc = _calculator(args)
     out = Path(args.out or f"md-{args.molecule}")

@@ -18,6 +18,9 @@ from ..utils.checks import check_batch, check_finite, check_same_device_dtype
 #: default number of pairwise distances held in memory at once (2^22 = 4M entries)
 PAIR_BUDGET = 1 << 22
 BACKENDS = ("auto", "torch", "pyg_lib")
+METHODS = ("auto", "brute", "grid")
+#: ``method="auto"`` uses the cell list when sum over graphs of (points x queries) reaches this
+GRID_MIN_PAIRS = 1 << 22
 
 
 def check_points(name: str, x: Tensor) -> Tensor:
@@ -68,6 +71,28 @@ def check_backend(backend: str) -> None:
     """Require a known backend name."""
     if backend not in BACKENDS:
         raise ValueError(f"'backend' must be one of {BACKENDS}, got {backend!r}")
+
+
+def check_method(method: str) -> None:
+    """Require a known pure-torch search method."""
+    if method not in METHODS:
+        raise ValueError(f"'method' must be one of {METHODS}, got {method!r}")
+
+
+def use_grid(method: str, dims: int, cnt_x: list[int], cnt_y: list[int]) -> bool:
+    """Whether the pure-torch search runs on the cell list (see :data:`METHODS`).
+
+    ``"grid"`` needs 1-3 dims; ``"auto"`` picks it for 1-3 dims once the brute-force
+    work ``sum_b n_b m_b`` reaches :data:`GRID_MIN_PAIRS`.
+    """
+    if method == "grid" and dims > 3:
+        raise ValueError(
+            f"method='grid' supports points with 1 to 3 dims, got {dims}; "
+            "use method='brute' (or 'auto')"
+        )
+    if method != "auto":
+        return method == "grid"
+    return dims <= 3 and sum(a * b for a, b in zip(cnt_x, cnt_y)) >= GRID_MIN_PAIRS
 
 
 def batch_or_zeros(name: str, batch: Tensor | None, x: Tensor) -> Tensor:

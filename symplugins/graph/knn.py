@@ -4,6 +4,12 @@ Ordering (pure-torch backend): grouped by query in ascending order, neighbours o
 query sorted by distance (ties in arbitrary order). A query whose segment of ``x`` has
 fewer than ``k`` points (or is empty) gets fewer than ``k`` (or no) neighbours, exactly as
 pyg-lib / torch-cluster drop their padding.
+
+Pure-torch methods (same neighbour sets, same order): ``"brute"`` ranks every point of
+the query's graph (``O(n m)`` per graph, blocks of ~4M distances); ``"grid"`` searches a
+cell list with cells sized to hold ~k/2 points, redoing unfinished queries with doubled
+cells (~``O((n + m) log n)`` for bounded density variation, for 1-3 dims); ``"auto"``
+picks the grid for 1-3 dims once ``sum_b n_b m_b`` reaches ``GRID_MIN_PAIRS`` (4M).
 """
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import torch
 from torch import Tensor
 
 from . import _segments as S
+from ._grid_search import knn_grid
 
 
 def knn(
@@ -25,6 +32,7 @@ def knn(
     *,
     chunk_size: int | None = None,
     backend: str = "auto",
+    method: str = "auto",
 ) -> Tensor:
     """For each point of ``y`` find its ``k`` nearest points of ``x`` in the same graph.
 
@@ -39,11 +47,14 @@ def knn(
         batch_size: number of graphs (default: inferred).
         chunk_size: max queries per block (default: blocks of ~4M distance pairs).
         backend: ``"auto"`` (pyg-lib when importable), ``"torch"`` or ``"pyg_lib"``.
+        method: pure-torch search, ``"auto"``, ``"brute"`` or ``"grid"`` (module doc);
+            used whenever the torch backend runs.
     """
     x, y = S.check_points("x", x), S.check_points("y", y)
     k = S.check_positive_int("k", k)
     S.check_pair(x, y)
     S.check_backend(backend)
+    S.check_method(method)
     bx, by = S.batch_or_zeros("batch_x", batch_x, x), S.batch_or_zeros("batch_y", batch_y, y)
     cnt_x, cnt_y = S.segment_counts([bx, by], batch_size)
     ops = S.pyg_lib_ops("knn", backend)
@@ -52,7 +63,8 @@ def knn(
         return ops.knn(x, y, ptr_x, ptr_y, k, cosine, num_workers)
     if cosine:
         x, y = _unit(x), _unit(y)
-    return _knn_blocks(x, y, cnt_x, cnt_y, k, chunk_size, exclude_self=False)
+    search = knn_grid if S.use_grid(method, x.size(1), cnt_x, cnt_y) else _knn_brute
+    return search(x, y, bx, by, cnt_x, k, chunk_size, exclude_self=False)
 
 
 def knn_graph(
@@ -67,6 +79,7 @@ def knn_graph(
     *,
     chunk_size: int | None = None,
     backend: str = "auto",
+    method: str = "auto",
 ) -> Tensor:
     """k-NN graph of ``x``: edges from each point's ``k`` nearest neighbours to the point.
 
@@ -75,11 +88,13 @@ def knn_graph(
     ``i`` (target), so messages flow j -> i; ``"target_to_source"`` swaps the rows.
     With ``loop=False`` the point itself is excluded (by index), so every point of a
     graph with n points gets ``min(k, n - 1)`` neighbours; ``loop=True`` counts itself.
+    ``chunk_size``, ``backend`` and ``method`` as in :func:`knn`.
     """
     x = S.check_points("x", x)
     k = S.check_positive_int("k", k)
     S.check_flow(flow)
     S.check_backend(backend)
+    S.check_method(method)
     b = S.batch_or_zeros("batch", batch, x)
     (cnt,) = S.segment_counts([b], batch_size)
     ops = S.pyg_lib_ops("knn", backend)
@@ -90,8 +105,18 @@ def knn_graph(
             edge_index = edge_index[:, edge_index[0] != edge_index[1]]
     else:
         xs = _unit(x) if cosine else x
-        edge_index = _knn_blocks(xs, xs, cnt, cnt, k, chunk_size, exclude_self=not loop)
+        search = knn_grid if S.use_grid(method, x.size(1), cnt, cnt) else _knn_brute
+        edge_index = search(xs, xs, b, b, cnt, k, chunk_size, exclude_self=not loop)
     return edge_index.flip([0]) if flow == "source_to_target" else edge_index
+
+
+def _knn_brute(
+    x: Tensor, y: Tensor, bx: Tensor, by: Tensor, cnt_x: list[int], k: int,
+    chunk_size: int | None, *, exclude_self: bool,
+) -> Tensor:
+    """Brute force with :func:`knn_grid`'s signature."""
+    cnt_y = torch.bincount(by, minlength=len(cnt_x)).tolist()
+    return _knn_blocks(x, y, cnt_x, cnt_y, k, chunk_size, exclude_self=exclude_self)
 
 
 @torch.no_grad()

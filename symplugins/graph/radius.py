@@ -5,10 +5,17 @@ A point ``x_j`` is a neighbour of query ``y_i`` when both are in the same graph 
 query in ascending order, neighbours of one query in ascending index order.
 
 ``max_num_neighbors`` caps the neighbours per query. When more than that many lie within
-``r``, this implementation keeps the *nearest* ones (deterministic and unbiased), whereas
+``r``, this implementation keeps the *nearest* ones (ties at the cap: arbitrary for
+``method="brute"``, lowest index for ``"grid"``), whereas
 pyg-lib / torch-cluster keep the first ones found by their traversal (CPU: "biased towards
 certain quadrants", as PyG warns). ``None`` means no cap. A query's own index is excluded
 *before* the cap in :func:`radius_graph` with ``loop=False``, so it does not use a slot.
+
+Pure-torch methods (same pairs, same order): ``"brute"`` compares each query with every
+point of its graph (``O(n m)`` per graph, blocks of ~4M distances); ``"grid"`` bins the
+points into cells of size ``r`` and compares each query with the 27 cells around it
+(``O((n + m) log n + pairs)``, for 1-3 dims); ``"auto"`` picks the grid for 1-3 dims once
+``sum_b n_b m_b`` reaches ``GRID_MIN_PAIRS`` (4M).
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import torch
 from torch import Tensor
 
 from . import _segments as S
+from ._grid_search import radius_grid
 
 
 def radius(
@@ -30,6 +38,7 @@ def radius(
     *,
     chunk_size: int | None = None,
     backend: str = "auto",
+    method: str = "auto",
 ) -> Tensor:
     """For each point of ``y`` find the points of ``x`` within distance ``r``.
 
@@ -43,11 +52,14 @@ def radius(
         num_workers: accepted for PyG compatibility. batch_size: number of graphs.
         chunk_size: max queries per block (default: blocks of ~4M distance pairs).
         backend: ``"auto"`` (pyg-lib when importable), ``"torch"`` or ``"pyg_lib"``.
+        method: pure-torch search, ``"auto"``, ``"brute"`` or ``"grid"`` (module doc);
+            used whenever the torch backend runs.
     """
     x, y = S.check_points("x", x), S.check_points("y", y)
     S.check_pair(x, y)
     r, cap = S.check_radius(r), _check_cap(max_num_neighbors)
     S.check_backend(backend)
+    S.check_method(method)
     bx, by = S.batch_or_zeros("batch_x", batch_x, x), S.batch_or_zeros("batch_y", batch_y, y)
     cnt_x, cnt_y = S.segment_counts([bx, by], batch_size)
     ops = S.pyg_lib_ops("radius", backend)
@@ -55,6 +67,8 @@ def radius(
         ptr_x, ptr_y = (S.ptr_from_counts(c, x.device) for c in (cnt_x, cnt_y))
         cap_ = cap or max(x.size(0), 1)
         return ops.radius(x, y, ptr_x, ptr_y, r, cap_, num_workers, False)
+    if S.use_grid(method, x.size(1), cnt_x, cnt_y):
+        return radius_grid(x, y, bx, by, len(cnt_x), r, cap, chunk_size, exclude_self=False)
     return _radius_blocks(x, y, cnt_x, cnt_y, r, cap, chunk_size, exclude_self=False)
 
 
@@ -70,17 +84,20 @@ def radius_graph(
     *,
     chunk_size: int | None = None,
     backend: str = "auto",
+    method: str = "auto",
 ) -> Tensor:
     """Graph of all pairs of points of one graph closer than ``r``.
 
     Same contract as :func:`torch_geometric.nn.pool.radius_graph`. Returns ``[2, E]``;
     with ``flow="source_to_target"`` row 0 = neighbour ``j`` (source) and row 1 = centre
     ``i`` (target); ``"target_to_source"`` swaps the rows. ``loop=True`` keeps ``i -> i``.
+    ``chunk_size``, ``backend`` and ``method`` as in :func:`radius`.
     """
     x = S.check_points("x", x)
     r, cap = S.check_radius(r), _check_cap(max_num_neighbors)
     S.check_flow(flow)
     S.check_backend(backend)
+    S.check_method(method)
     b = S.batch_or_zeros("batch", batch, x)
     (cnt,) = S.segment_counts([b], batch_size)
     ops = S.pyg_lib_ops("radius", backend)
@@ -88,6 +105,8 @@ def radius_graph(
         ptr = S.ptr_from_counts(cnt, x.device)
         cap_ = cap or max(x.size(0), 1)
         edge_index = ops.radius(x, x, ptr, ptr, r, cap_, num_workers, not loop)
+    elif S.use_grid(method, x.size(1), cnt, cnt):
+        edge_index = radius_grid(x, x, b, b, len(cnt), r, cap, chunk_size, exclude_self=not loop)
     else:
         edge_index = _radius_blocks(x, x, cnt, cnt, r, cap, chunk_size,
                                     exclude_self=not loop)

@@ -24,7 +24,12 @@ def mesh_batch(batch: Tensor | None, n: int, device) -> tuple[Tensor, int]:
     if batch.numel() > 1 and bool((batch[1:] < batch[:-1]).any()):
         raise ValueError("'batch' must be sorted (vertices grouped mesh by mesh, as PyG and "
                          "PyTorch3D pack them); sort the vertices or use Batch.from_data_list")
-    return batch.long(), int(batch.max()) + 1
+    n_meshes = int(batch.max()) + 1
+    empty = (torch.bincount(batch, minlength=n_meshes) == 0).nonzero().flatten().tolist()
+    if empty:
+        raise ValueError(f"mesh(es) {empty[:5]} of the batch have no vertices (batch ids must be "
+                         "0..B-1 without gaps); drop empty meshes before calling")
+    return batch.long(), n_meshes
 
 
 class EMNN(nn.Module):

@@ -33,8 +33,11 @@ def canonical_fps(pos: Tensor, batch: Tensor, ratio: float) -> Tensor:
 class MeshHierarchy(nn.Module):
     """U-Net over invariant features: ``stages`` x (FPS ratio, radius max-pool), then back.
 
-    Down stage s: ``h_c = max_{j: |p_j - p_c| < r_s} MLP(h_j, |p_j - p_c|^2 / r_s^2)`` with
-    ``r_s = radius * 2^s``; up stage: ``h = MLP(knn_interpolate(h_c, k), h_skip)``.
+    Down stage s: ``h_c = max_{j: |p_j - p_c| < r_s} w(d_jc) MLP(h_j, d_jc^2 / r_s^2)`` with
+    ``r_s = radius * 2^s``, a non-negative (softplus) MLP and the cosine cutoff
+    ``w(d) = (cos(pi d / r_s) + 1) / 2``, so a vertex crossing the radius changes nothing
+    (pooling is continuous in the positions; only the FPS choice is not). Up stage:
+    ``h = h_skip + MLP(knn_interpolate(h_c, k), h_skip)``.
     Shapes: ``h [N, C]``, ``pos [N, 3]`` (normalised), ``batch [N]`` -> ``[N, C]``.
     """
 
@@ -46,8 +49,8 @@ class MeshHierarchy(nn.Module):
         self.channels, self.stages, self.ratio, self.radius, self.k = channels, stages, ratio, radius, k
         self.max_num_neighbors = max_num_neighbors
         c = channels
-        self.down = nn.ModuleList(nn.Sequential(nn.Linear(c + 1, c), nn.SiLU(), nn.Linear(c, c))
-                                  for _ in range(stages))
+        self.down = nn.ModuleList(nn.Sequential(nn.Linear(c + 1, c), nn.SiLU(), nn.Linear(c, c),
+                                                nn.Softplus()) for _ in range(stages))
         self.up = nn.ModuleList(nn.Sequential(nn.Linear(2 * c, c), nn.SiLU(), nn.Linear(c, c))
                                 for _ in range(stages))
 
@@ -66,7 +69,8 @@ class MeshHierarchy(nn.Module):
             r = self.radius * 2 ** s
             row, col = radius(p_f, p_c, r, b_f, b_c, max_num_neighbors=self.max_num_neighbors)
             d2 = (p_f[col] - p_c[row]).pow(2).sum(-1, keepdim=True) / r ** 2
-            msg = self.down[s](torch.cat([h_f[col], d2], dim=-1))
+            cut = 0.5 * (torch.cos(torch.pi * d2.clamp_max(1.0).sqrt()) + 1.0)
+            msg = cut * self.down[s](torch.cat([h_f[col], d2], dim=-1))
             levels.append((scatter_max(msg, row, p_c.shape[0]), p_c, b_c))
         h_c = levels[-1][0]
         for s in reversed(range(self.stages)):

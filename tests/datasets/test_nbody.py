@@ -27,10 +27,12 @@ def test_sanity_values(small_test_split):
 def test_protocol_details(small_test_split):
     q = small_test_split["charges"]
     assert set(q.unique().tolist()) == {-1.0, 1.0}
-    loc, vel = nbody.simulate(*[a[:1] for a in nbody.draw_initial_states(43, {"train": 0, "valid": 0, "test": 1})["test"]])
+    q1 = small_test_split["charges"][:1].numpy()
+    x1, v1 = (a[:1] for a in nbody.draw_initial_states(43, {"train": 2, "valid": 0, "test": 1})["test"][1:])
+    loc, vel = nbody.simulate(q1, x1, v1)
     assert loc.shape == (1, 49, 5, 3)
     np.testing.assert_allclose(loc[0, 30], small_test_split["loc"][0].numpy(), rtol=1e-9, atol=1e-9)  # batch-independent
-    speeds = np.linalg.norm(nbody.draw_initial_states(43, {"train": 2, "valid": 0, "test": 0})["train"][2], axis=1)
+    speeds = np.linalg.norm(v1, axis=1)
     np.testing.assert_allclose(speeds, 0.5)
 
 

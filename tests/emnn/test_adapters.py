@@ -16,8 +16,8 @@ structures = pytest.importorskip("pytorch3d.structures")
 def two_meshes():
     gen = torch.Generator().manual_seed(0)
     out = []
-    for r, s in ((3, 5), (4, 6)):
-        pos, face = uv_sphere(r, s)
+    for res in (6, 8):
+        pos, face = uv_sphere(res)
         out.append((pos + 0.05 * torch.randn(pos.shape, generator=gen, dtype=torch.float64), face))
     return out
 

@@ -120,3 +120,11 @@ def test_repr_and_reset():
     assert repr(model) == (f"EMNN(3 -> 8 x2 -> 4, task=graph, vectors=1, mode=E3, hierarchy x3 "
                            f"| {n:,} params)")
     model.reset_parameters()
+
+
+def test_empty_mesh_in_batch_is_an_error():
+    model = EMNN(3, 8, 4, layers=1, task="graph").double()
+    x, pos, ei, face, batch = mesh_inputs(torch.float64)
+    gap = torch.where(batch >= 1, batch + 1, batch)  # mesh 1 has no vertices
+    with pytest.raises(ValueError, match=r"mesh\(es\) \[1\] of the batch have no vertices"):
+        model(x, pos, ei, face, gap)

@@ -26,7 +26,7 @@ def _model(hops, **kw):
 
 
 @pytest.mark.equivariance
-@pytest.mark.parametrize("hops", [1, 2, 3])
+@pytest.mark.parametrize("hops", [1, 3])
 def test_e3_equivariant(hops, dtype):
     model = _model(hops)
     inputs = _inputs(dtype)
@@ -58,13 +58,15 @@ def test_sensitivity_partner_absolute_positions():
 
 
 def test_edge_weight_gradients_and_double_backward():
-    model = _model(2).double()
-    s, v, pos, ei, batch = _inputs(torch.float64)
-    pos = pos.clone().requires_grad_(True)
+    torch.manual_seed(1)
+    model = CGEGNN(1, 0, 3, 1, 0, layers=1, hops=2).double()
+    pos, ei, _ = random_batched_graph((4,), dtype=torch.float64)
+    pos.requires_grad_(True)
     w = torch.rand(ei.shape[1], dtype=torch.float64, requires_grad=True)
-    energy = model(s, v, pos, ei, batch, edge_weight=w)[0].sum()
-    forces, gw = torch.autograd.grad(energy, (pos, w), create_graph=True)
-    assert torch.autograd.gradcheck(lambda p, w: model(s, v, p, ei, batch, edge_weight=w)[0].sum(), (pos, w))
+    q = torch.randn(4, 1, dtype=torch.float64)
+    energy = lambda p, w: model(q, None, p, ei, edge_weight=w)[0].sum()  # noqa: E731
+    assert torch.autograd.gradcheck(energy, (pos, w))
+    forces, _ = torch.autograd.grad(energy(pos, w), (pos, w), create_graph=True)
     forces.square().sum().backward()  # training on forces needs second derivatives
     missing = [n for n, p in model.named_parameters() if p.grad is None]
     assert missing == ["head.2.bias"]  # a constant offset has no force

@@ -81,7 +81,7 @@ def test_smooth_at_cutoff(hops):
     r_max = (2.5 ** 2 - 0.3 ** 2) ** 0.5  # distance 1-2 equals r_max here
     e_out, f_out = ef(r_max + 1e-3)
     (e1, f1), (e2, f2) = ef(r_max - 1e-2), ef(r_max - 1e-3)
-    assert f_out == 0.0 and abs(e2 - e_out) < 1e-7 and f2 < 1e-5
+    assert f_out < 1e-12 and abs(e2 - e_out) < 1e-7 and f2 < 1e-4
     # u ~ (1 - r/r_max)^3: energy gap shrinks ~1000x, force ~100x per decade
     assert abs(e1 - e_out) / abs(e2 - e_out) > 300 and f1 / f2 > 30
     assert abs(ef(r_max - 0.5)[0] - e_out) > 1e-6  # the neighbour does matter inside

@@ -22,15 +22,18 @@ _OLD_DTYPES = []
 
 
 def pytest_runtest_setup(item):
-    """float64 default while a test of this folder (and its fixtures) runs."""
-    _OLD_DTYPES.append(torch.get_default_dtype())
+    """float64 default (and one torch thread) while a test of this folder runs."""
+    _OLD_DTYPES.append((torch.get_default_dtype(), torch.get_num_threads()))
     torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item, nextitem):
     if _OLD_DTYPES:
-        torch.set_default_dtype(_OLD_DTYPES.pop())
+        dtype, threads = _OLD_DTYPES.pop()
+        torch.set_default_dtype(dtype)
+        torch.set_num_threads(threads)
 
 
 def pytest_collection_modifyitems(config, items):

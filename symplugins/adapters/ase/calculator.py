@@ -67,6 +67,14 @@ class CGEGNNCalculator(_ase_calc.Calculator):
         i, j, shift = _nl.primitive_neighbor_list(
             "ijS", atoms.pbc, atoms.cell.array, atoms.positions, self.model.r_max,
             self_interaction=False)
+        if self.model.config["hops"] > 1 and len(i):
+            pairs = np.unique(np.stack([i, j]), axis=1).shape[1]
+            if pairs < len(i):
+                raise ValueError(
+                    "this cell is too small for a hops>=2 potential: some atom pair is linked "
+                    "through several periodic images, which k-hop path reversal cannot tell "
+                    f"apart; use a supercell (atoms.repeat) with every width >= "
+                    f"{2 * self.model.r_max:g} A")
         edge_index = torch.as_tensor(np.stack([j, i]), dtype=torch.long, device=self.device)
         cell = torch.as_tensor(atoms.cell.array, dtype=self.dtype, device=self.device)
         return edge_index, torch.as_tensor(shift, dtype=self.dtype, device=self.device), cell

@@ -1,10 +1,13 @@
-"""Potentials shipped inside the package (``symplugins/pretrained/*.pt``)."""
+"""Potentials shipped inside the package (``symplugins/pretrained/cgegnn-<name>.pt``)."""
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
 
 from symplugins.models.checkpoint import load_checkpoint
+
+#: shipped CG-EGNN potentials are files ``cgegnn-<name>.pt`` (other families share the folder)
+PREFIX = "cgegnn-"
 
 
 def _folder() -> Path:
@@ -14,12 +17,13 @@ def _folder() -> Path:
 def list_pretrained() -> list[str]:
     """Names of the shipped CG-EGNN potentials (for ``CGEGNNCalculator.pretrained``)."""
     folder = _folder()
-    return sorted(p.stem for p in folder.glob("*.pt")) if folder.is_dir() else []
+    files = folder.glob(f"{PREFIX}*.pt") if folder.is_dir() else []
+    return sorted(p.stem[len(PREFIX):] for p in files)
 
 
 def pretrained_path(name: str) -> Path:
     """Path of the shipped potential ``name``; ValueError listing the names otherwise."""
-    path = _folder() / f"{name}.pt"
+    path = _folder() / f"{PREFIX}{name}.pt"
     if not path.is_file():
         raise ValueError(f"no pretrained potential named {name!r}; available: {list_pretrained()}")
     return path

@@ -26,21 +26,23 @@ class VNPointNet(nn.Module):
     Args:
         num_classes / task / head / dropout: as :class:`PointNet`.
         k: neighbours of the first (edge) layer. channels: VN widths (vectors per point).
+        batch_norm: VN batch norm (on vector norms) in the VN layers, as in the paper.
     """
 
     def __init__(self, in_channels: int = 0, num_classes: int = 10, *, task: str = "classification",
                  k: int = 16, channels: Sequence[int] = (21, 42, 85), head: Sequence[int] = (128,),
-                 dropout: float = 0.3):
+                 dropout: float = 0.3, batch_norm: bool = True):
         super().__init__()
         if in_channels:
             raise ValueError("VNPointNet takes coordinates only; use in_channels=0 and x=None")
         self.in_channels, self.out_channels, self.k = 0, int(num_classes), int(k)
         self.task = check_task(task)
-        self.edge = VNLinearReLU(3, channels[0])
-        self.layers = nn.ModuleList(VNLinearReLU(a, b) for a, b in zip(channels[:-1], channels[1:]))
+        self.edge = VNLinearReLU(3, channels[0], batch_norm=batch_norm)
+        self.layers = nn.ModuleList(VNLinearReLU(a, b, batch_norm=batch_norm)
+                                    for a, b in zip(channels[:-1], channels[1:]))
         self.pool = VNMaxPool(channels[-1])
         c = channels[-1] * (2 if task == "segmentation" else 1)
-        self.invariant = VNInvariant(c)
+        self.invariant = VNInvariant(c, batch_norm=batch_norm)
         self.head = classifier(3 * c, head, num_classes, dropout)
 
     def reset_parameters(self) -> None:

@@ -61,7 +61,15 @@ class EMNNConv(nn.Module):
     ``u_fk = s_fk n_f`` with the pseudoscalar ``s_fk = n_f.L_k / (|n_f| |L_k|)``, where
     ``L_k = mean_j (X_j - X_pk)`` is the umbrella Laplacian (mean-curvature vector) at the
     corner: ``s_fk n_f = (n_f n_f^T) L_k / (|n_f| |L_k|)`` is even in ``n_f``, hence a true
-    vector, and the layer is E(3)-equivariant (both determinants).
+    vector, and the layer is E(3)-equivariant (both determinants). ``|L_k|`` is regularised
+    as ``sqrt(|L_k|^2 + eps^2)``, so on flat patches (``L_k = 0``) the face update vanishes
+    smoothly and the edge update remains. On a star-shaped outward-oriented mesh
+    ``s_fk`` is close to -1 at convex corners, i.e. E3 mode is the paper's term up to a
+    smooth learned-away sign/scale.
+
+    Deviation from the paper (cost): ``Phi_f`` is a single bias-free Linear (tiny init)
+    rather than an MLP, and the first Linear of ``phi_e``/``phi_f`` is applied per vertex;
+    this keeps a layer within ~1.5x of the EGNN layer.
 
     Shapes: ``h [N, in_channels]``, ``pos [N, 3]`` or ``[N, C_in, 3]`` (channel 0 = the
     position), ``edge_index [2, E]``, ``face [3, F]`` (or None) -> ``(h' [N, out_channels],

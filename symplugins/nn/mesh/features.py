@@ -77,5 +77,5 @@ def heat_kernel_signature(pos: Tensor, face: Tensor, batch: Tensor, *, times: in
         lo, hi = 4 * math.log(10) / max(float(lam[-1]), 1e-8), 4 * math.log(10) / max(float(lam[1]), 1e-8)
         t = torch.logspace(math.log10(lo), math.log10(hi), times, dtype=torch.float64)
         hks = (phi.pow(2)[:, :, None] * torch.exp(-lam[None, :, None] * t[None, None, :])).sum(1)
-        out[idx] = (hks / hks.sum(0, keepdim=True).clamp_min(1e-30) * idx.numel()).to(pos.dtype)
+        out[idx] = (hks / hks.sum(0, keepdim=True).clamp_min(1e-30) * idx.numel()).to(out)
     return out

@@ -42,18 +42,23 @@ class VNLinear(nn.Module):
 
 
 class VNReLU(nn.Module):
-    """Leaky ReLU along a learned direction ``k = U V`` (one direction per channel or shared)."""
+    """Leaky ReLU along a learned direction ``k = U V`` (one direction per channel or shared).
 
-    def __init__(self, channels: int, *, negative_slope: float = 0.0, share: bool = False):
+    ``forward(q, v=None)``: the direction is computed from ``v`` (default ``q``); the paper's
+    linear-ReLU block uses the block input ``v`` while ``q = W v``.
+    """
+
+    def __init__(self, channels: int, *, negative_slope: float = 0.0, share: bool = False,
+                 in_channels: int | None = None):
         super().__init__()
         self.negative_slope = float(negative_slope)
-        self.direction = VNLinear(channels, 1 if share else channels)
+        self.direction = VNLinear(in_channels or channels, 1 if share else channels)
 
     def reset_parameters(self) -> None:
         self.direction.reset_parameters()
 
-    def forward(self, q: Tensor) -> Tensor:
-        k = self.direction(q)
+    def forward(self, q: Tensor, v: Tensor | None = None) -> Tensor:
+        k = self.direction(q if v is None else v)
         dot = (q * k).sum(-1, keepdim=True)
         proj = q - dot / ((k * k).sum(-1, keepdim=True) + EPS) * k
         out = torch.where(dot >= 0, q, proj)
@@ -76,17 +81,17 @@ class VNBatchNorm(nn.Module):
 
 
 class VNLinearReLU(nn.Module):
-    """VN linear -> (VN batch norm) -> VN leaky ReLU."""
+    """``q = (BN) W v``, direction ``k = U v`` from the block input, then the VN leaky ReLU."""
 
     def __init__(self, in_channels: int, out_channels: int, *, negative_slope: float = 0.2,
                  batch_norm: bool = True):
         super().__init__()
         self.linear = VNLinear(in_channels, out_channels)
         self.norm = VNBatchNorm(out_channels) if batch_norm else nn.Identity()
-        self.act = VNReLU(out_channels, negative_slope=negative_slope)
+        self.act = VNReLU(out_channels, negative_slope=negative_slope, in_channels=in_channels)
 
     def forward(self, v: Tensor) -> Tensor:
-        return self.act(self.norm(self.linear(v)))
+        return self.act(self.norm(self.linear(v)), v)
 
 
 class VNMaxPool(nn.Module):
