@@ -116,7 +116,7 @@ def run_linear(args) -> dict:
 
 def run_train(args) -> dict:
     import lightning as L
-    from lightning.pytorch.callbacks import ModelCheckpoint
+    from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
     L.seed_everything(args.seed, workers=True)
     tag = f"{args.model}_h{args.hops}_s{args.seed}_{args.steps}"
     ckpt_dir = CKPT / tag
@@ -124,7 +124,7 @@ def run_train(args) -> dict:
     train, valid, test = loaders(args.batch_size)
     best = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val_mse", mode="min", save_last=True)
     trainer = L.Trainer(max_steps=args.steps, accelerator="cpu", devices=1, val_check_interval=args.val_every,
-                        check_val_every_n_epoch=None, callbacks=[best], logger=False, enable_progress_bar=True,
+                        check_val_every_n_epoch=None, callbacks=[best, TQDMProgressBar(refresh_rate=10)], logger=False, enable_progress_bar=True,
                         max_time={"minutes": args.max_minutes}, num_sanity_val_steps=0)
     last = ckpt_dir / "last.ckpt"
     t0 = time.time()

@@ -182,16 +182,47 @@ def run_one(name: str, train_rot: str, args, train_set, test_set) -> list[dict]:
     return rows, model
 
 
+def interleaved_timing(names, train_set, args, rounds: int = 5) -> dict:
+    """Median train step (fwd+bwd+Adam) and eval forward, ms per batch, models interleaved
+    round-robin on one fixed batch so machine-load drift hits all models alike."""
+    from torch_geometric.loader import DataLoader
+    seg = args.task == "segmentation"
+    batch = next(iter(DataLoader(train_set, batch_size=args.batch_size)))
+    target = batch.part if seg else batch.y
+    models = {n: build(n, train_set.num_parts if seg else train_set.num_classes, args.task) for n in names}
+    opts = {n: torch.optim.Adam(m.parameters()) for n, m in models.items()}
+    times = {n: ([], []) for n in names}
+    for _ in range(rounds):
+        for n, m in models.items():
+            m.train()
+            t0 = time.perf_counter()
+            loss = torch.nn.functional.cross_entropy(m(None, batch.pos, batch.batch), target)
+            opts[n].zero_grad()
+            loss.backward()
+            opts[n].step()
+            t1 = time.perf_counter()
+            m.eval()
+            with torch.no_grad():
+                m(None, batch.pos, batch.batch)
+            times[n][0].append(1000 * (t1 - t0))
+            times[n][1].append(1000 * (time.perf_counter() - t1))
+    med = lambda v: sorted(v)[len(v) // 2]  # noqa: E731
+    return {n: dict(train_ms=med(a), infer_ms=med(b)) for n, (a, b) in times.items()}
+
+
 def table(rows: list[dict]) -> str:
     seg = any(r.get("miou") is not None for r in rows)
     acc = "point accuracy | instance mIoU" if seg else "accuracy"
-    lines = [f"| model | protocol | {acc} | train s/epoch | inference ms/cloud | saved activations MB/batch | parameters |",
-             "|---|---|---|---|---|---|---|" + ("---|" if seg else "")]
+    lines = [f"| model | protocol | {acc} | train s/epoch | inference ms/cloud | train ms/batch* | inference ms/batch* "
+             "| saved activations MB/batch | parameters |",
+             "|---|---|---|---|---|---|---|---|---|" + ("---|" if seg else "")]
     order = {"z/z": 0, "z/SO3": 1, "SO3/SO3": 2}
     for r in sorted(rows, key=lambda r: (order[r["protocol"]], MODELS.index(r["model"]))):
         score = f"{100 * r['accuracy']:.1f}%" + (f" | {100 * r['miou']:.1f}%" if seg else "")
+        t = r.get("timing", {})
         lines.append(f"| {r['model']} | {r['protocol']} | {score} | {r['epoch_s']:.2f} | "
-                     f"{r['infer_ms_per_cloud']:.2f} | {r['activation_mb']:.1f} | {r['params']:,} |")
+                     f"{r['infer_ms_per_cloud']:.2f} | {t.get('train_ms', float('nan')):.0f} | "
+                     f"{t.get('infer_ms', float('nan')):.0f} | {r['activation_mb']:.1f} | {r['params']:,} |")
     return "\n".join(lines)
 
 
@@ -238,6 +269,8 @@ def main(argv=None) -> None:
     latest = {json.dumps(d["key"], sort_keys=True): d for d in done}          # a rerun replaces a cached run
     rows = [r for d in latest.values() if {k: v for k, v in d["key"].items() if k not in ("model", "train_rot")} == cfg
             and d["key"]["model"] in args.models for r in d["rows"]]
+    timing = interleaved_timing(sorted({r["model"] for r in rows}, key=MODELS.index), train_set, args)
+    rows = [dict(r, timing=timing[r["model"]]) for r in rows]
     report(rows, args, time.perf_counter() - t_start)
 
 
@@ -289,8 +322,12 @@ test time (fixed seed). z/z and z/SO3 come from the same training run. Backbone:
 of that backbone over C8 / O (24) / I (60) ("lift": lifted G-CNN with two GroupConv layers);
 VN-PointNet = our Vector Neurons implementation (edge layer k=10, VN widths 16-32-64).
 Adam lr {args.lr}, cosine schedule, batch {args.batch_size}, Lightning Trainer on CPU, 1 thread.
-"train s/epoch" excludes the first epoch; "inference" is the eval forward per cloud in
-batches of {args.batch_size}; "saved activations" are the bytes autograd keeps for one
+"train s/epoch" excludes the first epoch and "inference ms/cloud" is the eval forward per
+test cloud in batches of {args.batch_size}, both timed during the runs, which were spread over
+many minutes of a CPU shared with other jobs (noisy); the starred columns are the robust
+comparison: median of 5 rounds on one fixed batch of {args.batch_size} clouds, all models
+interleaved round-robin in one process (train = forward + backward + Adam step).
+"saved activations" are the bytes autograd keeps for one
 training batch (CPU has no peak-allocation counter; on CUDA this column is peak memory).
 
 Deviations from the paper protocol: ModelNet40 is not downloadable here, so the procedural

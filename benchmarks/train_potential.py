@@ -48,6 +48,8 @@ def parse(argv=None):
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=5e-3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--export-only", action="store_true",
+                   help="skip training: export the weights of --work/last.ckpt")
     p.add_argument("--work", default="/tmp/symplugins-runs/train_potential")
     p.add_argument("--out", default=str(HERE.parent / "symplugins" / "pretrained" / "cgegnn-ethanol-xtb.pt"))
     return p.parse_args(argv)
@@ -80,14 +82,20 @@ def main(argv=None) -> dict:
                         check_val_every_n_epoch=5, default_root_dir=work)
     last = work / "last.ckpt"
     t0 = time.time()
-    trainer.fit(module, loader(backend, train, args.batch, True), loader(backend, val, 50, False),
-                ckpt_path=str(last) if last.exists() else None)
+    if args.export_only:
+        ckpt = torch.load(last, map_location="cpu", weights_only=True)
+        module.load_state_dict(ckpt["state_dict"])
+        step = ckpt["global_step"]
+    else:
+        trainer.fit(module, loader(backend, train, args.batch, True),
+                    loader(backend, val, 50, False), ckpt_path=str(last) if last.exists() else None)
+        step = trainer.global_step
     model.eval()
     errors = {"test_split": evaluate(backend, test)}
     for path in args.tests:
         errors[Path(path).stem] = evaluate(backend, read_frames(path))
     meta = {"data": Path(args.data).name, "n_train": args.n_train, "seed": args.seed,
-            "steps": args.steps, "errors": errors, "command": command(),
+            "steps": args.steps, "trained_steps": int(step), "errors": errors, "command": command(),
             "train_wall_s": time.time() - t0, "method": "GFN2-xTB (tblite)"}
     save_potential(model, args.out, **meta)
     print(errors)

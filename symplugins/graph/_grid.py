@@ -47,6 +47,7 @@ class Grid(NamedTuple):
     order: Tensor       # [N] long, point indices sorted by key
     keys: Tensor        # [N] long, sorted keys
     xs: Tensor          # [N, D] x[order], so candidates are read from contiguous runs
+    rank: Tensor        # [N] long, position of each point in the sorted order
 
 
 def build_grid(x: Tensor, x3: Tensor, bx: Tensor, lo: Tensor, hi: Tensor, h: Tensor) -> Grid:
@@ -60,7 +61,8 @@ def build_grid(x: Tensor, x3: Tensor, bx: Tensor, lo: Tensor, hi: Tensor, h: Ten
     h = h.clamp_min(torch.finfo(torch.float64).tiny)
     dims = ((hi - lo) / h[:, None]).floor().amax(dim=0).long() + 1
     keys, order = torch.sort(cell_key(cells_of(x3, bx, lo, h, dims), bx, dims))
-    return Grid(lo, h, dims, order, keys, x.index_select(0, order))
+    rank = torch.empty_like(order).scatter_(0, order, torch.arange(order.numel(), device=x.device))
+    return Grid(lo, h, dims, order, keys, x.index_select(0, order), rank)
 
 
 def cells_of(p: Tensor, seg: Tensor, lo: Tensor, h: Tensor, dims: Tensor) -> Tensor:
@@ -93,39 +95,40 @@ def cell_ranges(grid: Grid, y3: Tensor, by: Tensor) -> tuple[Tensor, Tensor]:
     return start, (end - start) * ok
 
 
-def chunks(total: Tensor, budget: int, max_rows: int | None, *, padded: bool = False,
-           ) -> Iterator[tuple[int, int]]:
-    """Split rows with candidate counts ``total [M]`` into ``[a, b)`` within ``budget``.
+def sorted_by_width(qi: Tensor, start: Tensor, count: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Reorder queries by their longest run (stable, so cell order is kept among equals).
 
-    The budget bounds the sum of the counts, or with ``padded`` (``total`` ascending)
-    rows x largest count. A single row above the budget forms its own chunk.
+    Returns ``qi, start, count`` reordered and the padded width ``9 * longest run [M]``.
     """
-    cum = torch.cumsum(total, 0)
-    a, m = 0, total.numel()
+    width, o = torch.sort(count.amax(dim=1) * 9, stable=True)
+    return qi[o], start[o], count[o], width
+
+
+def chunks(width: Tensor, budget: int, max_rows: int | None) -> Iterator[tuple[int, int]]:
+    """Split rows of ascending padded ``width [M]`` into ``[a, b)`` with rows x width <= budget.
+
+    A single row above the budget forms its own chunk.
+    """
+    a, m = 0, width.numel()
+    limit = torch.tensor([budget], device=width.device)
     while a < m:
-        if padded:
-            cost = torch.arange(1, m - a + 1, device=total.device) * total[a:]
-            b = a + int(torch.searchsorted(cost, torch.tensor([budget], device=cost.device),
-                                           right=True))
-        else:
-            base = int(cum[a - 1]) if a else 0
-            b = int(torch.searchsorted(cum, torch.tensor([base + budget], device=cum.device),
-                                       right=True))
+        cost = torch.arange(1, m - a + 1, device=width.device) * width[a:]
+        b = a + int(torch.searchsorted(cost, limit, right=True))
         b = min(max(b, a + 1), a + max_rows) if max_rows else max(b, a + 1)
         yield a, b
         a = b
 
 
-def candidates(start: Tensor, count: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """Expand runs ``[R, 9]`` into pairs: row ``[P]``, rank in row ``[P]``, sorted position ``[P]``."""
-    total = count.sum(1)
-    count = count.flatten()
-    dev = count.device
-    run = torch.repeat_interleave(torch.arange(count.numel(), device=dev), count)
-    k = torch.arange(run.numel(), device=dev)
-    pos = start.flatten()[run] + k - (torch.cumsum(count, 0) - count)[run]
-    row = run // 9
-    return row, k - (torch.cumsum(total, 0) - total)[row], pos
+def candidates(start: Tensor, count: Tensor) -> tuple[Tensor, Tensor]:
+    """Padded candidates of rows ``[R, 9]`` runs: sorted positions and validity ``[R, 9 L]``.
+
+    ``L`` is the longest run; invalid slots hold a valid dummy position.
+    """
+    run = int(count.max()) if count.numel() else 0
+    slot = torch.arange(max(run, 1), device=start.device)
+    valid = slot < count[..., None]                                # [R, 9, L]
+    pos = torch.where(valid, start[..., None] + slot, 0)
+    return pos.flatten(1), valid.flatten(1)
 
 
 def query_blocks(m: int) -> Iterator[tuple[int, int]]:

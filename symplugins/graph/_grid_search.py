@@ -3,7 +3,7 @@
 Radius: cells of size ``h = r (1 + 1e-6)``; candidates are the points in the 27 cells
 around each query, exactly the pairs closer than ``r`` are kept.
 
-k-NN: per-segment cells sized so occupied cells hold about ``k / 2 + 1`` points; a query
+k-NN: per-segment cells sized so occupied cells hold about ``k / 3 + 1`` points; a query
 is finished when ``k`` candidates lie closer than the cell size (then no point outside the
 27 cells can be nearer) or when it has seen its whole segment; unfinished queries repeat
 with doubled cells. Candidate pairs are expanded in chunks of at most
@@ -38,33 +38,33 @@ def radius_grid(
     out = []
     for a, b in G.query_blocks(y.size(0)):
         qi = qorder[a:b]
-        start, count = G.cell_ranges(grid, y3[qi], by[qi])
-        for c0, c1 in G.chunks(count.sum(1), G.GRID_PAIR_BUDGET, chunk_size):
+        qi, start, count, width = G.sorted_by_width(qi, *G.cell_ranges(grid, y3[qi], by[qi]))
+        for c0, c1 in G.chunks(width, G.GRID_PAIR_BUDGET, chunk_size):
             rows = qi[c0:c1]
-            loc, _, pos = G.candidates(start[c0:c1], count[c0:c1])
-            d = torch.linalg.vector_norm(grid.xs[pos] - y.index_select(0, rows)[loc], dim=1)
-            j, keep = grid.order[pos], d < r
-            if exclude_self:
-                keep &= rows[loc] != j
-            loc, j, d = loc[keep], j[keep], d[keep]
-            if cap is not None and loc.numel() and int(torch.bincount(loc).max()) > cap:
-                o, rank = _order_by_distance(loc, d)
-                loc, j = loc[o][rank < cap], j[o][rank < cap]
-            out.append(torch.stack([rows[loc], j]))
-    if not out:
-        return empty
+            d, pos, ok = _distances(y, grid, rows, start[c0:c1], count[c0:c1], exclude_self)
+            ok &= d < r
+            if cap is not None and cap < ok.size(1) and int(ok.sum(1).max()) > cap:
+                vals, idx = torch.topk(d.masked_fill(~ok, float("inf")), cap, dim=1,
+                                       largest=False)
+                ok = torch.zeros_like(ok).scatter_(1, idx, torch.isfinite(vals))
+            row, slot = ok.nonzero().unbind(1)
+            out.append(torch.stack([rows[row], grid.order[pos[row, slot]]]))
     q, j = torch.cat(out, dim=1)
     order = torch.argsort(q * x.size(0) + j)
     return torch.stack([q[order], j[order]])
 
 
-def _order_by_distance(q: Tensor, d: Tensor) -> tuple[Tensor, Tensor]:
-    """Permutation sorting pairs by (query, distance) (stable, so ties keep their order),
-    and each sorted pair's rank within its query."""
-    o = torch.argsort(d, stable=True)
-    o = o[torch.argsort(q[o], stable=True)]
-    qs = q[o]
-    return o, torch.arange(qs.numel(), device=q.device) - torch.searchsorted(qs, qs)
+def _distances(
+    y: Tensor, grid: G.Grid, rows: Tensor, start: Tensor, count: Tensor, exclude_self: bool,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Padded candidate distances ``d``, sorted positions ``pos`` and validity ``[R, 9 L]``
+    of query ``rows`` (with ``exclude_self``, ``y`` is ``x`` and the query itself is invalid)."""
+    pos, ok = G.candidates(start, count)
+    pts = grid.xs.index_select(0, pos.flatten()).view(*pos.shape, -1)
+    d = torch.linalg.vector_norm(pts - y.index_select(0, rows)[:, None], dim=-1)
+    if exclude_self:
+        ok &= pos != grid.rank.index_select(0, rows)[:, None]
+    return d, pos, ok
 
 
 @torch.no_grad()
@@ -89,10 +89,8 @@ def knn_grid(
         left = []
         for a, b in G.query_blocks(pending.numel()):
             qi = pending[a:b]
-            start, count = G.cell_ranges(grid, y3[qi], by[qi])
-            total, o = torch.sort(count.sum(1), stable=True)     # ascending, for padding
-            qi, start, count = qi[o], start[o], count[o]
-            for c0, c1 in G.chunks(total, G.GRID_PAIR_BUDGET, chunk_size, padded=True):
+            qi, start, count, width = G.sorted_by_width(qi, *G.cell_ranges(grid, y3[qi], by[qi]))
+            for c0, c1 in G.chunks(width, G.GRID_PAIR_BUDGET, chunk_size):
                 q, j, done = _knn_chunk(y, grid, qi[c0:c1], start[c0:c1], count[c0:c1],
                                         by, avail, need, exclude_self)
                 rows.append(q), cols.append(j), left.append(qi[c0:c1][~done])
@@ -106,34 +104,24 @@ def _knn_chunk(
     y: Tensor, grid: G.Grid, qi: Tensor, start: Tensor, count: Tensor,
     by: Tensor, avail: Tensor, need: Tensor, exclude_self: bool,
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """k nearest candidates of the finished queries ``qi [R]`` (padded ``[R, C]`` top-k).
+    """k nearest candidates of the finished queries among ``qi [R]``.
 
-    Returns query rows, neighbour cols (by query, then distance) and ``done [R]``.
+    Returns query rows and neighbour cols (by query, then distance) and ``done [R]``.
     """
-    loc, col, pos = G.candidates(start, count)
-    found = count.sum(1)
-    width = max(int(found.max()), 1)
-    d = torch.linalg.vector_norm(grid.xs[pos] - y.index_select(0, qi)[loc], dim=1)
-    j = grid.order[pos]
-    if exclude_self:
-        d = d.masked_fill(qi[loc] == j, float("inf"))
-        found = found - 1
-    dist = d.new_full((qi.numel(), width), float("inf"))
-    dist[loc, col] = d
+    d, pos, ok = _distances(y, grid, qi, start, count, exclude_self)
+    d = d.masked_fill(~ok, float("inf"))
     guard = (grid.h[by[qi]] * (1 - 1e-4)).to(d.dtype)          # every non-candidate is farther
     n = need[qi]
-    done = ((dist < guard[:, None]).sum(1) >= n) | (found >= avail[qi])
-    _, idx = torch.topk(dist, min(int(n.max()), width), dim=1, largest=False, sorted=True)
-    nbr = torch.full_like(dist, -1, dtype=torch.long)
-    nbr[loc, col] = j
+    done = ((d < guard[:, None]).sum(1) >= n) | (ok.sum(1) >= avail[qi])
+    _, idx = torch.topk(d, min(int(n.max()), d.size(1)), dim=1, largest=False, sorted=True)
     sel = done[:, None] & (torch.arange(idx.size(1), device=idx.device) < n[:, None])
-    return qi[:, None].expand_as(idx)[sel], nbr.gather(1, idx)[sel], done
+    return qi[:, None].expand_as(idx)[sel], grid.order[pos.gather(1, idx)[sel]], done
 
 
 def _knn_cell_size(
     x: Tensor, x3: Tensor, bx: Tensor, lo: Tensor, hi: Tensor, cnt_x: list[int], k: int,
 ) -> Tensor:
-    """Per-segment cell size whose occupied cells hold about ``k / 2 + 1`` points.
+    """Per-segment cell size whose occupied cells hold about ``k / 3 + 1`` points.
 
     Starts from ``extent / n^(1/3)`` and corrects twice by the measured occupancy (this
     adapts to points on surfaces or curves, whose occupancy scales as ``h^2`` or ``h``).
@@ -144,5 +132,5 @@ def _knn_cell_size(
         grid = G.build_grid(x, x3, bx, lo, hi, h)
         cells = torch.unique_consecutive(grid.keys) // grid.dims.prod()
         occ = n / torch.bincount(cells, minlength=n.numel()).clamp_min(1)
-        h = grid.h * ((k / 2 + 1) / occ) ** (1 / 3)
+        h = grid.h * ((k / 3 + 1) / occ) ** (1 / 3)
     return h

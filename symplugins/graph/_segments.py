@@ -19,8 +19,10 @@ from ..utils.checks import check_batch, check_finite, check_same_device_dtype
 PAIR_BUDGET = 1 << 22
 BACKENDS = ("auto", "torch", "pyg_lib")
 METHODS = ("auto", "brute", "grid")
-#: ``method="auto"`` uses the cell list when sum over graphs of (points x queries) reaches this
+#: ``method="auto"`` uses the cell list once the brute-force work ``sum_b n_b m_b`` (points x
+#: queries per graph) reaches both this and ``GRID_MIN_POINTS`` x queries (measured crossover)
 GRID_MIN_PAIRS = 1 << 22
+GRID_MIN_POINTS = 2048
 
 
 def check_points(name: str, x: Tensor) -> Tensor:
@@ -83,7 +85,8 @@ def use_grid(method: str, dims: int, cnt_x: list[int], cnt_y: list[int]) -> bool
     """Whether the pure-torch search runs on the cell list (see :data:`METHODS`).
 
     ``"grid"`` needs 1-3 dims; ``"auto"`` picks it for 1-3 dims once the brute-force
-    work ``sum_b n_b m_b`` reaches :data:`GRID_MIN_PAIRS`.
+    work ``sum_b n_b m_b`` reaches :data:`GRID_MIN_PAIRS` and the queries' graphs hold
+    :data:`GRID_MIN_POINTS` points on average (many small graphs stay brute force).
     """
     if method == "grid" and dims > 3:
         raise ValueError(
@@ -92,7 +95,8 @@ def use_grid(method: str, dims: int, cnt_x: list[int], cnt_y: list[int]) -> bool
         )
     if method != "auto":
         return method == "grid"
-    return dims <= 3 and sum(a * b for a, b in zip(cnt_x, cnt_y)) >= GRID_MIN_PAIRS
+    work = sum(a * b for a, b in zip(cnt_x, cnt_y))
+    return dims <= 3 and work >= max(GRID_MIN_PAIRS, GRID_MIN_POINTS * sum(cnt_y))
 
 
 def batch_or_zeros(name: str, batch: Tensor | None, x: Tensor) -> Tensor:

@@ -7,9 +7,10 @@ pyg-lib / torch-cluster drop their padding.
 
 Pure-torch methods (same neighbour sets, same order): ``"brute"`` ranks every point of
 the query's graph (``O(n m)`` per graph, blocks of ~4M distances); ``"grid"`` searches a
-cell list with cells sized to hold ~k/2 points, redoing unfinished queries with doubled
+cell list with cells sized to hold ~k/3 points, redoing unfinished queries with doubled
 cells (~``O((n + m) log n)`` for bounded density variation, for 1-3 dims); ``"auto"``
-picks the grid for 1-3 dims once ``sum_b n_b m_b`` reaches ``GRID_MIN_PAIRS`` (4M).
+picks the grid for 1-3 dims once ``sum_b n_b m_b`` reaches 4M and 2048 per query
+(``_segments.use_grid``).
 """
 from __future__ import annotations
 

@@ -5,17 +5,16 @@ A point ``x_j`` is a neighbour of query ``y_i`` when both are in the same graph 
 query in ascending order, neighbours of one query in ascending index order.
 
 ``max_num_neighbors`` caps the neighbours per query. When more than that many lie within
-``r``, this implementation keeps the *nearest* ones (ties at the cap: arbitrary for
-``method="brute"``, lowest index for ``"grid"``), whereas
-pyg-lib / torch-cluster keep the first ones found by their traversal (CPU: "biased towards
-certain quadrants", as PyG warns). ``None`` means no cap. A query's own index is excluded
+``r``, this implementation keeps the *nearest* ones (deterministic up to exact distance
+ties at the cap, and unbiased), whereas pyg-lib / torch-cluster keep the first ones found
+by their traversal (CPU: "biased towards certain quadrants", as PyG warns). ``None`` means no cap. A query's own index is excluded
 *before* the cap in :func:`radius_graph` with ``loop=False``, so it does not use a slot.
 
 Pure-torch methods (same pairs, same order): ``"brute"`` compares each query with every
 point of its graph (``O(n m)`` per graph, blocks of ~4M distances); ``"grid"`` bins the
 points into cells of size ``r`` and compares each query with the 27 cells around it
 (``O((n + m) log n + pairs)``, for 1-3 dims); ``"auto"`` picks the grid for 1-3 dims once
-``sum_b n_b m_b`` reaches ``GRID_MIN_PAIRS`` (4M).
+``sum_b n_b m_b`` reaches 4M and 2048 per query (``_segments.use_grid``).
 """
 from __future__ import annotations
 

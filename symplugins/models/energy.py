@@ -6,12 +6,14 @@ Clifford-algebra network of Tran et al. (arXiv 2410.04692):
     E = sum_i [ s_{t_i} (eps_i - eps^0_{t_i}) + b_{t_i} ],   F_i = -dE/dx_i,
 
 where ``eps_i`` is the scalar (grade-0) output of :class:`~symplugins.cgegnn.CGEGNN` on
-the radius graph (cutoff ``r_max``), each edge weighted by the polynomial envelope
-``u(r_ij)`` (divided by ``avg_num_neighbors`` if given) and each k-hop path by the product of its edge envelopes, ``eps^0_t`` is the
-output for an isolated atom of type ``t`` (so an isolated atom has energy ``b_t``), and
-``s_t``, ``b_t`` are per-type scales and shifts (buffers that follow ``.to(dtype)``; the model dtype is
-``scales.dtype``). Forces and stress come from
-autograd (:mod:`symplugins.models.forces`).
+the radius graph (cutoff ``r_max``, ``centroid=False``: positions enter only through edge
+vectors, and the edge lengths through a Bessel radial basis as invariant edge attributes),
+each edge weighted by the polynomial envelope ``u(r_ij)`` (divided by
+``avg_num_neighbors`` if given) and each k-hop path by the product of its edge weights;
+``eps^0_t`` is the output for an isolated atom of type ``t`` (so an isolated atom has
+energy ``b_t``); ``s_t``, ``b_t`` are per-type scales and shifts (buffers that follow
+``.to(dtype)``; the model dtype is ``scales.dtype``). Forces and stress come from autograd
+(:mod:`symplugins.models.forces`).
 """
 from __future__ import annotations
 

@@ -39,6 +39,8 @@ def test_lift_then_pool_is_invariant():
     feats = lambda p: pool(torch.tanh(lift(p) @ w).amax(1))  # noqa: E731  max over points, then over G
     r = grp.matrices[17]
     torch.testing.assert_close(feats(pos @ r.T), feats(pos))
+    other = torch.linalg.qr(torch.randn(3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1)))[0]
+    assert (feats(pos @ other.T) - feats(pos)).abs().max() > 1e-3          # not a symmetry: changes
     # copy g is R_g^{-1} pos
     torch.testing.assert_close(lift(pos)[5], pos @ grp.matrices[5])
 

@@ -150,3 +150,25 @@ def test_bad_inputs():
         m(pos, batch[:-1])
     with pytest.raises(ValueError, match="output='vector' needs a last axis of size 3"):
         make_equivariant(f, "O", output="vector")(pos, batch)
+
+
+def _saved_bytes(fn):
+    seen = {}
+
+    def pack(t):
+        seen[(t.data_ptr(), tuple(t.shape))] = t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn().sum()
+    return sum(seen.values())
+
+
+def test_checkpointed_chunks_save_less_memory():
+    torch.manual_seed(0)
+    f = nn.Sequential(nn.Linear(3, 64), nn.Tanh(), nn.Linear(64, 64))
+    net = lambda pos, batch: f(pos)  # noqa: E731  per-point scalars
+    pos, batch = _cloud()
+    full = _saved_bytes(lambda: make_equivariant(net, "I")(pos, batch))
+    lean = _saved_bytes(lambda: make_equivariant(net, "I", chunk_size=6, checkpoint=True)(pos, batch))
+    assert lean * 5 < full

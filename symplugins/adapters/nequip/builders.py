@@ -10,8 +10,15 @@ from nequip.data import AtomicDataDict
 from nequip.model import model_builder
 from nequip.model.energy_modules import _append_energy_modules
 from nequip.nn import ForceStressOutput, GraphModel, PerTypeScaleShift, SequentialGraphNetwork
+from nequip.scripts._package_utils import register_libraries_as_external_for_packaging
 
 from .modules import CGEGNNPerAtomEnergy
+
+# `nequip-package` interns all of symplugins (entry point `package = "symplugins"`) except
+# `symplugins.groups`: its dataclasses use postponed annotations, which torch.package's
+# importer cannot re-execute (dataclasses looks the module up in sys.modules). It is pure
+# math and is taken from the installed symplugins when a package is loaded.
+register_libraries_as_external_for_packaging(extern_modules=["symplugins.groups"])
 
 PerType = Optional[Union[float, Dict[str, float]]]
 

@@ -28,12 +28,17 @@ class _GBackbone(nn.Module):
         super().__init__()
         self.in_channels, self.out_channels, self.mode = int(in_channels), int(num_classes), mode
         width = num_classes if mode != "lift" else lift_channels
-        self.backbone = self.backbone_cls(in_channels, width, **backbone_kwargs)
-        self.task = self.backbone.task
+        backbone = self.backbone_cls(in_channels, width, **backbone_kwargs)
+        self.task = backbone.task
         lift = dict(channels=width, out_channels=num_classes) if mode == "lift" else {}
-        self.model = make_equivariant(self.backbone, group, mode, output="invariant", chunk_size=chunk_size,
+        self.model = make_equivariant(backbone, group, mode, output="invariant", chunk_size=chunk_size,
                                       checkpoint=checkpoint, signature="x_pos", **lift)
         self.group = self.model.group
+
+    @property
+    def backbone(self) -> nn.Module:
+        """The wrapped (non-invariant) backbone."""
+        return self.model.backbone
 
     def reset_parameters(self) -> None:
         self.backbone.reset_parameters()

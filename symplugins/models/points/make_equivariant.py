@@ -61,6 +61,8 @@ class GroupAveraged(nn.Module):
         signature: "pos" or "x_pos" (default: detected from the parameter names).
 
     Forward: the backbone's own signature, ``(pos, batch=None)`` or ``(x, pos, batch=None)``.
+    The backbone must treat clouds independently (true in eval mode; a training-mode
+    BatchNorm pools statistics over a call, which stays exact only with ``chunk_size=None``).
     """
 
     def __init__(self, backbone: Callable, group: "str | FiniteGroup", *, output: str = "invariant",

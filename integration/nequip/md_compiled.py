@@ -1,0 +1,41 @@
+"""MD with nequip's ASE calculator on the AOTI-compiled CG-EGNN; compare with eager checkpoint.
+
+    python md_compiled.py WORK/cgegnn.nequip.pt2 WORK/cgegnn.nequip.zip
+"""
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+from ase.md.verlet import VelocityVerlet
+from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+from ase import units
+from nequip.integrations.ase import NequIPCalculator
+
+from symplugins.data import starting_geometry
+
+compiled, package = sys.argv[1], sys.argv[2]
+torch.set_num_threads(1)
+atoms = starting_geometry("ethanol")
+calc = NequIPCalculator.from_compiled_model(compiled, device="cpu")
+eager = NequIPCalculator.from_saved_model(package, device="cpu")
+ref = atoms.copy()
+atoms.calc, ref.calc = calc, eager
+f_diff = float(np.abs(atoms.get_forces() - ref.get_forces()).max())
+e_diff = abs(atoms.get_potential_energy() - ref.get_potential_energy())
+MaxwellBoltzmannDistribution(atoms, temperature_K=300, rng=np.random.default_rng(0))
+Stationary(atoms)
+dyn = VelocityVerlet(atoms, timestep=0.5 * units.fs)
+etot = []
+dyn.attach(lambda: etot.append(atoms.get_total_energy() / len(atoms)), interval=10)
+t0 = time.time()
+dyn.run(400)
+ms = (time.time() - t0) / 400 * 1e3
+etot = np.array(etot)
+out = {"compiled_vs_eager_max_force_diff_eV_per_A": f_diff,
+       "compiled_vs_eager_energy_diff_eV": e_diff, "nve_steps": 400, "timestep_fs": 0.5,
+       "max_abs_dE_meV_per_atom": float(np.abs(etot - etot[0]).max() * 1e3),
+       "final_temperature_K": float(atoms.get_temperature()), "ms_per_step": ms}
+print(json.dumps(out, indent=2))
+assert np.isfinite(etot).all() and f_diff < 1e-3
