@@ -19,7 +19,8 @@ compiled, package = sys.argv[1], sys.argv[2]
 torch.set_num_threads(1)
 atoms = starting_geometry("ethanol")
 calc = NequIPCalculator.from_compiled_model(compiled, device="cpu")
-eager = NequIPCalculator.from_saved_model(package, device="cpu")
+# eager reference from the .nequip.zip (nequip 0.19 names this loader with an underscore)
+eager = NequIPCalculator._from_saved_model(package, device="cpu")
 ref = atoms.copy()
 atoms.calc, ref.calc = calc, eager
 f_diff = float(np.abs(atoms.get_forces() - ref.get_forces()).max())

@@ -15,7 +15,7 @@ from typing import Iterator, NamedTuple
 import torch
 from torch import Tensor
 
-#: candidate pairs (query, point) expanded at once (each costs ~100 bytes of temporaries)
+#: padded (query, candidate) slots per chunk (each costs up to ~100 bytes of temporaries)
 GRID_PAIR_BUDGET = 1 << 20
 #: queries whose 9 cell ranges are looked up at once
 QUERY_BLOCK = 1 << 16
@@ -27,7 +27,9 @@ def pad3(x: Tensor) -> Tensor:
     return x if x.size(1) == 3 else torch.nn.functional.pad(x, (0, 3 - x.size(1)))
 
 
-def segment_bounds(x: Tensor, y: Tensor, bx: Tensor, by: Tensor, nseg: int) -> tuple[Tensor, Tensor]:
+def segment_bounds(
+    x: Tensor, y: Tensor, bx: Tensor, by: Tensor, nseg: int,
+) -> tuple[Tensor, Tensor]:
     """Per-segment float64 bounding box ``lo, hi [B, 3]`` of the points of ``x`` and ``y``."""
     pts = torch.cat([x, y]).double()
     seg = torch.cat([bx, by])[:, None].expand_as(pts)
@@ -95,17 +97,19 @@ def cell_ranges(grid: Grid, y3: Tensor, by: Tensor) -> tuple[Tensor, Tensor]:
     return start, (end - start) * ok
 
 
-def sorted_by_width(qi: Tensor, start: Tensor, count: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Reorder queries by their longest run (stable, so cell order is kept among equals).
+def sorted_by_width(
+    qi: Tensor, start: Tensor, count: Tensor,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Reorder queries by candidate count (stable, so cell order is kept among equals).
 
-    Returns ``qi, start, count`` reordered and the padded width ``9 * longest run [M]``.
+    Returns ``qi, start, count`` reordered and each query's candidate count ``[M]``.
     """
-    width, o = torch.sort(count.amax(dim=1) * 9, stable=True)
+    width, o = torch.sort(count.sum(dim=1), stable=True)
     return qi[o], start[o], count[o], width
 
 
 def chunks(width: Tensor, budget: int, max_rows: int | None) -> Iterator[tuple[int, int]]:
-    """Split rows of ascending padded ``width [M]`` into ``[a, b)`` with rows x width <= budget.
+    """Split rows of ascending ``width [M]`` into ``[a, b)`` with rows x width <= budget.
 
     A single row above the budget forms its own chunk.
     """
@@ -120,15 +124,15 @@ def chunks(width: Tensor, budget: int, max_rows: int | None) -> Iterator[tuple[i
 
 
 def candidates(start: Tensor, count: Tensor) -> tuple[Tensor, Tensor]:
-    """Padded candidates of rows ``[R, 9]`` runs: sorted positions and validity ``[R, 9 L]``.
-
-    ``L`` is the longest run; invalid slots hold a valid dummy position.
-    """
-    run = int(count.max()) if count.numel() else 0
-    slot = torch.arange(max(run, 1), device=start.device)
-    valid = slot < count[..., None]                                # [R, 9, L]
-    pos = torch.where(valid, start[..., None] + slot, 0)
-    return pos.flatten(1), valid.flatten(1)
+    """Padded candidates of rows with runs ``start, count [R, 9]``: sorted positions and
+    validity ``[R, W]`` (``W`` = largest total count; invalid slots hold position 0)."""
+    end = torch.cumsum(count, dim=1)                               # run ends within a row
+    slot = torch.arange(max(int(end[:, -1].max()) if end.numel() else 0, 1),
+                        device=start.device).expand(end.size(0), -1).contiguous()
+    run = torch.searchsorted(end, slot, right=True).clamp_max(8)   # run holding each slot
+    valid = slot < end[:, -1:]
+    pos = start.gather(1, run) + slot - (end - count).gather(1, run)
+    return pos.masked_fill(~valid, 0), valid
 
 
 def query_blocks(m: int) -> Iterator[tuple[int, int]]:

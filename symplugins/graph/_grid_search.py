@@ -6,8 +6,9 @@ around each query, exactly the pairs closer than ``r`` are kept.
 k-NN: per-segment cells sized so occupied cells hold about ``k / 3 + 1`` points; a query
 is finished when ``k`` candidates lie closer than the cell size (then no point outside the
 27 cells can be nearer) or when it has seen its whole segment; unfinished queries repeat
-with doubled cells. Candidate pairs are expanded in chunks of at most
-:data:`~._grid.GRID_PAIR_BUDGET` (a single query above it forms its own chunk).
+with doubled cells. Candidates are laid out as padded ``[queries, candidates]`` chunks of
+at most :data:`~._grid.GRID_PAIR_BUDGET` slots (a single query above it is its own chunk),
+queries sorted by cell and then by candidate count so padding stays small.
 Distances are ``linalg.vector_norm(x_j - y_i)``, which equals the brute-force ``cdist``
 bit for bit in float32 on CPU (float64 may differ in the last bit).
 """
@@ -57,7 +58,7 @@ def radius_grid(
 def _distances(
     y: Tensor, grid: G.Grid, rows: Tensor, start: Tensor, count: Tensor, exclude_self: bool,
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Padded candidate distances ``d``, sorted positions ``pos`` and validity ``[R, 9 L]``
+    """Padded candidate distances ``d``, sorted positions ``pos`` and validity ``[R, W]``
     of query ``rows`` (with ``exclude_self``, ``y`` is ``x`` and the query itself is invalid)."""
     pos, ok = G.candidates(start, count)
     pts = grid.xs.index_select(0, pos.flatten()).view(*pos.shape, -1)

@@ -32,6 +32,9 @@ B = torch.tensor([0, 0, 0, 1, 1, 1])
     (lambda: knn_graph(X, 2, flow="in"), "'flow' must be 'source_to_target' or"),
     (lambda: knn_graph(X, 2, B, batch_size=1), "'batch_size' is 1 but the batch vectors"),
     (lambda: knn(X, X, 2, backend="cuda"), "'backend' must be one of"),
+    (lambda: radius(X, X, 1.0, method="kdtree"), "'method' must be one of"),
+    (lambda: knn(torch.randn(4, 5), torch.randn(2, 5), 2, method="grid"),
+     "method='grid' supports points with 1 to 3 dims, got 5; use method='brute'"),
 ])
 def test_bad_input_raises_value_error(call, match):
     with pytest.raises(ValueError, match=match):

@@ -24,6 +24,9 @@ def test_groupconv_matches_reference_and_is_equivariant(name, dtype):
     x = torch.randn(len(grp), 4, 3)
     y = conv(x)
     torch.testing.assert_close(y, _reference(conv, x))
+    conv.max_block_weights = 0                               # the low-memory loop path
+    torch.testing.assert_close(conv(x), y)
+    conv.max_block_weights = GroupConv.max_block_weights
     for h in list(grp.generators) + [torch.tensor(len(grp) - 1)]:
         # (L_h F)(g) = F(h^{-1} g)
         shift = grp.cayley[grp.inverse[int(h)]]
@@ -34,13 +37,14 @@ def test_groupconv_matches_reference_and_is_equivariant(name, dtype):
 def test_lift_then_pool_is_invariant():
     grp = get_group("I")
     lift, pool = GroupLift(grp), GroupPool("max")
-    pos = torch.randn(10, 3, dtype=torch.float64)
-    w = torch.randn(3, 4, dtype=torch.float64)
-    feats = lambda p: pool(torch.tanh(lift(p) @ w).amax(1))  # noqa: E731  max over points, then over G
+    gen = torch.Generator().manual_seed(0)
+    pos = torch.randn(10, 3, dtype=torch.float64, generator=gen)
+    w = 0.3 * torch.randn(3, 4, dtype=torch.float64, generator=gen)
+    feats = lambda p: pool(torch.tanh(lift(p) @ w).mean(1))  # noqa: E731  mean over points, max over G
     r = grp.matrices[17]
     torch.testing.assert_close(feats(pos @ r.T), feats(pos))
     other = torch.linalg.qr(torch.randn(3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1)))[0]
-    assert (feats(pos @ other.T) - feats(pos)).abs().max() > 1e-3          # not a symmetry: changes
+    assert (feats(pos @ other.T) - feats(pos)).abs().max() > 1e-2          # not a symmetry: changes
     # copy g is R_g^{-1} pos
     torch.testing.assert_close(lift(pos)[5], pos @ grp.matrices[5])
 

@@ -148,6 +148,13 @@ def test_bad_inputs():
         m(pos[:, :2], batch)
     with pytest.raises(ValueError, match="'batch' must be a 1-D tensor"):
         m(pos, batch[:-1])
+    with pytest.raises(ValueError, match="'pos' is empty"):
+        m(pos[:0], batch[:0])
+    xm = make_equivariant(FeatVectors(), "O", output="vector")
+    with pytest.raises(ValueError, match="'pos' has dtype torch.float32 but 'x' has torch.float64"):
+        xm(torch.randn(pos.shape[0], 2, dtype=torch.float64), pos.float(), batch)
+    with pytest.raises(ValueError, match="'x' must be a tensor with one row per point"):
+        xm(torch.randn(3, 2), pos, batch)
     with pytest.raises(ValueError, match="output='vector' needs a last axis of size 3"):
         make_equivariant(f, "O", output="vector")(pos, batch)
 

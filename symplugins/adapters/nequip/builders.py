@@ -14,11 +14,12 @@ from nequip.scripts._package_utils import register_libraries_as_external_for_pac
 
 from .modules import CGEGNNPerAtomEnergy
 
-# `nequip-package` interns all of symplugins (entry point `package = "symplugins"`) except
-# `symplugins.groups`: its dataclasses use postponed annotations, which torch.package's
-# importer cannot re-execute (dataclasses looks the module up in sys.modules). It is pure
-# math and is taken from the installed symplugins when a package is loaded.
-register_libraries_as_external_for_packaging(extern_modules=["symplugins.groups"])
+# `nequip-package` treats symplugins as an external library (like cuequivariance for
+# Allegro): packages reference the installed symplugins instead of copying its source.
+# Interning fails: several core modules define dataclasses under postponed annotations,
+# which torch.package's importer cannot re-execute (dataclasses looks the module up in
+# sys.modules and finds nothing).
+register_libraries_as_external_for_packaging(extern_modules=["symplugins"])
 
 PerType = Optional[Union[float, Dict[str, float]]]
 

@@ -26,7 +26,7 @@ from torch.utils.checkpoint import checkpoint as _checkpoint
 
 from ...groups import FiniteGroup, get_group
 from ...nn.points import GroupConv, GroupPool, group_matrices
-from ...utils import check_batch, check_finite, check_shape
+from ...utils import check_batch, check_finite, check_same_device_dtype, check_shape
 
 __all__ = ["make_equivariant", "GroupAveraged", "GroupLifted", "detect_signature"]
 
@@ -98,24 +98,25 @@ class GroupAveraged(nn.Module):
     @staticmethod
     def _check(x, pos, batch) -> None:
         check_shape("pos", pos, (None, 3))
+        if pos.shape[0] == 0:
+            raise ValueError("'pos' is empty: pass at least one point")
         check_finite("pos", pos)
         check_batch("batch", batch, pos.shape[0])
         if x is not None:
-            if not isinstance(x, Tensor) or x.shape[0] != pos.shape[0]:
+            if not isinstance(x, Tensor) or x.dim() == 0 or x.shape[0] != pos.shape[0]:
                 raise ValueError(f"'x' must be a tensor with one row per point ({pos.shape[0]}), "
                                  f"got {getattr(x, 'shape', type(x).__name__)}")
             check_finite("x", x)
+            check_same_device_dtype(x=x, pos=pos)
 
     def _call(self, idx: Tensor, x, pos, batch, b: int) -> Tensor:
         mats = group_matrices(self.group, pos.dtype, pos.device)[idx]
         c, n = idx.numel(), pos.shape[0]
         pos_c = (pos @ mats).reshape(c * n, 3)          # copy g: R_g^{-1} pos
-        off = torch.arange(c, device=pos.device).repeat_interleave(n) * b
-        batch_c = (batch.repeat(c) if batch is not None else torch.zeros(c * n, dtype=torch.long, device=pos.device)) + off
-        args = (pos_c, batch_c) if x is None else (x.repeat(c, *([1] * (x.dim() - 1))), pos_c, batch_c)
-        if self.signature == "x_pos" and x is None:
-            args = (None, pos_c, batch_c)
-        out = self.backbone(*args)
+        copy = torch.arange(c, device=pos.device).repeat_interleave(n)
+        batch_c = copy * b + (batch.repeat(c) if batch is not None else 0)   # copy g of cloud k -> g B + k
+        x_c = None if x is None else x.repeat(c, *([1] * (x.dim() - 1)))
+        out = self.backbone(pos_c, batch_c) if self.signature == "pos" else self.backbone(x_c, pos_c, batch_c)
         if not isinstance(out, Tensor) or out.dim() == 0 or out.shape[0] % c:
             raise ValueError(f"the backbone must return one tensor with a first axis of clouds or points "
                              f"(a multiple of {c} copies), got {getattr(out, 'shape', type(out).__name__)}")

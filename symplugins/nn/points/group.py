@@ -57,8 +57,12 @@ class GroupConv(nn.Module):
         group: a :class:`FiniteGroup` or its name.
         bias: a bias shared by all ``g`` (must be False for vector features).
 
-    Shapes: ``x [|G|, *, C_in] -> [|G|, *, C_out]``.
+    Shapes: ``x [|G|, *, C_in] -> [|G|, *, C_out]``. Small layers use one matmul with the
+    ``[|G| C_in, |G| C_out]`` block matrix; above ``max_block_weights`` entries, a loop of
+    ``|G|`` matmuls over permuted inputs (same result, less memory).
     """
+
+    max_block_weights: int = 1 << 22
 
     def __init__(self, in_channels: int, out_channels: int, group: "str | FiniteGroup", *, bias: bool = True):
         super().__init__()
@@ -67,9 +71,9 @@ class GroupConv(nn.Module):
         n = len(self.group)
         self.weight = nn.Parameter(torch.empty(n, self.in_channels, self.out_channels))
         self.bias = nn.Parameter(torch.empty(self.out_channels)) if bias else None
-        # perm[j, g] = index of g j^{-1}: out[g] = sum_j in[g j^{-1}] @ W[j]
-        perm = self.group.cayley[:, self.group.inverse].T.contiguous()
-        self.register_buffer("perm", perm, persistent=False)
+        # table[h, g] = index of h^{-1} g (block weight); perm[j, g] = index of g j^{-1} (loop)
+        self.register_buffer("table", self.group.cayley[self.group.inverse].contiguous(), persistent=False)
+        self.register_buffer("perm", self.group.cayley[:, self.group.inverse].T.contiguous(), persistent=False)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -83,10 +87,20 @@ class GroupConv(nn.Module):
         if x.dim() < 2 or x.shape[0] != n or x.shape[-1] != self.in_channels:
             raise ValueError(f"GroupConv expects x of shape [{n}, *, {self.in_channels}] "
                              f"(group axis first, channels last), got {list(x.shape)}")
-        out = 0
-        for j in range(n):
-            out = out + x[self.perm[j]] @ self.weight[j]
+        if n * n * self.in_channels * self.out_channels <= self.max_block_weights:
+            out = self._block(x)
+        else:                                    # |G| matmuls, no |G|^2 weight block in memory
+            out = 0
+            for j in range(n):
+                out = out + x[self.perm[j]] @ self.weight[j]
         return out if self.bias is None else out + self.bias
+
+    def _block(self, x: Tensor) -> Tensor:
+        """One matmul with the ``[|G| C_in, |G| C_out]`` block matrix ``W[h^{-1} g]``."""
+        n, ci, co = len(self.group), self.in_channels, self.out_channels
+        block = self.weight[self.table].permute(0, 2, 1, 3).reshape(n * ci, n * co)
+        flat = x.movedim(0, -2).reshape(*x.shape[1:-1], n * ci)
+        return (flat @ block).reshape(*x.shape[1:-1], n, co).movedim(-2, 0)
 
     def __repr__(self) -> str:
         n = sum(p.numel() for p in self.parameters())
