@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from ..nn.mesh import EMNNConv, check_mesh_inputs, normalize_per_mesh, vertex_normal_channel
-from ..nn.points.pool import scatter_max, scatter_mean
+from ..nn.pool import scatter_max, scatter_mean
 from ..utils.checks import check_batch
 from .emnn_hierarchy import MeshHierarchy
 

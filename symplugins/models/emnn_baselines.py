@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from ..nn.mesh import check_mesh_inputs, normalize_per_mesh
-from ..nn.points.pool import scatter_max, scatter_mean
+from ..nn.pool import scatter_max, scatter_mean
 from .emnn import EMNN, TASKS, mesh_batch
 
 

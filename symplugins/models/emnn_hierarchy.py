@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from ..graph import fps, knn_interpolate, radius
-from ..nn.points.pool import scatter_max
+from ..nn.pool import scatter_max
 
 
 def canonical_fps(pos: Tensor, batch: Tensor, ratio: float) -> Tensor:

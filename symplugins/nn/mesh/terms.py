@@ -84,12 +84,10 @@ def face_term(h: Tensor, X: Tensor, face: Tensor, phi_f: Callable, phi_xf: Calla
     idx = face.reshape(-1)
     first, f = phi_f[0], h.shape[1]
     w_self, w_other = first.weight[:, :f], 0.5 * first.weight[:, f:2 * f]
-    hid = w_self.shape[0]
-    proj = F.linear(h, torch.cat([w_self - w_other, w_other]),
-                    torch.cat([first.bias, first.bias.new_zeros(hid)]))
-    g = proj.index_select(0, idx).view(3, nf, 2 * hid)           # corner-major
-    per_face = g[..., hid:].sum(0) + F.linear(0.5 * nrm_len, first.weight[:, 2 * f:])
-    m = phi_f[1:]((g[..., :hid] + per_face).view(3 * nf, hid))
+    own = F.linear(h, w_self - w_other, first.bias).index_select(0, idx)     # [3F, H], corner-major
+    per_face = F.linear(h, w_other).index_select(0, idx).view(3, nf, -1).sum(0) \
+        + F.linear(0.5 * nrm_len, first.weight[:, 2 * f:])                     # [F, H]
+    m = phi_f[1:]((own.view(3, nf, -1) + per_face).view(own.shape))
     m_i = m.new_zeros(n, m.shape[-1]).index_add_(0, idx, m)
     if phi_xf is None:
         return m_i, None

@@ -2,7 +2,7 @@
 
 Imports torch only. Models built from these live in :mod:`symplugins.models.points`.
 """
-from .pool import global_max_pool, global_mean_pool, num_clouds, scatter_max, scatter_mean
+from ..pool import global_max_pool, global_mean_pool, num_clouds, scatter_max, scatter_mean
 from .group import GroupConv, GroupLift, GroupPool, group_matrices, rotate_copies
 from .mlp import EdgeConv, mlp
 from .vn import VNBatchNorm, VNInvariant, VNLinear, VNLinearReLU, VNMaxPool, VNReLU, vn_mean_pool

@@ -6,7 +6,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from .pool import scatter_max
+from ..pool import scatter_max
 
 __all__ = ["mlp", "EdgeConv"]
 

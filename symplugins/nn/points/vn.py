@@ -16,7 +16,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .pool import num_clouds, scatter_max, scatter_mean
+from ..pool import num_clouds, scatter_max, scatter_mean
 
 __all__ = ["VNLinear", "VNReLU", "VNBatchNorm", "VNLinearReLU", "VNMaxPool", "VNInvariant", "vn_mean_pool"]
 EPS = 1e-6
