@@ -36,12 +36,13 @@ def _coord_messages(w: Tensor, u: Tensor) -> Tensor:
 
 
 def edge_term(h: Tensor, X: Tensor, edge_index: Tensor, phi_e: Callable, phi_x: Callable | None,
-              c_out: int) -> tuple[Tensor, Tensor | None, Tensor]:
+              c_out: int, *, laplacian: bool = True) -> tuple[Tensor, Tensor | None, Tensor | None]:
     """EGNN messages. ``h [N, F]``, ``X [N, C, 3]`` -> ``m_i [N, H]``, ``dX [N, c_out, 3]``, ``L [N, C, 3]``.
 
     ``m_ij = phi_e(h_i, h_j, |X_i - X_j|^2, 1/deg_i)``; ``dX_i = mean_j (X_i - X_j) Phi_x(m_ij)``;
     ``L_i = mean_j (X_j - X_i)`` is the umbrella Laplacian (zero at isolated vertices).
     ``phi_e[0]`` is applied as ``(W_i h + b + w_a / deg)[i] + (W_j h)[j] + W_r |dX|^2``.
+    ``L`` is None when ``laplacian=False`` (only the E(3) face term needs it).
     """
     src, dst = edge_index[0], edge_index[1]
     n, c, f = X.shape[0], X.shape[1], h.shape[1]
@@ -53,7 +54,7 @@ def edge_term(h: Tensor, X: Tensor, edge_index: Tensor, phi_e: Callable, phi_x: 
     pre = p_i.index_select(0, dst) + F.linear(h, w[:, f:2 * f]).index_select(0, src)
     m = phi_e[1:](pre + F.linear(diff.pow(2).sum(-1), w[:, 2 * f:2 * f + c]))
     m_i = m.new_zeros(n, m.shape[-1]).index_add_(0, dst, m)
-    lap = -X.new_zeros(n, c, 3).index_add_(0, dst, diff) * inv[:, None, None]
+    lap = -X.new_zeros(n, c, 3).index_add_(0, dst, diff) * inv[:, None, None] if laplacian else None
     if phi_x is None:
         return m_i, None, lap
     msg = _coord_messages(phi_x(m).view(-1, c, c_out), diff)
