@@ -16,6 +16,7 @@ soon as it is trained; a rerun skips finished chunks.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 from pathlib import Path
 
@@ -140,6 +141,7 @@ def train_chunk(activation: str, n: int, seed: int, batch_size: int = 256) -> ML
     data = torch.utils.data.TensorDataset(xtr, ytr, torch.arange(len(ytr)))
     loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True, drop_last=True,
                                          generator=torch.Generator().manual_seed(seed))
+    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
     trainer = L.Trainer(max_steps=int(hp["steps"].max()), accelerator="cpu", logger=False,
                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
     L.seed_everything(seed, verbose=False)

@@ -15,8 +15,6 @@ module's class-local labels.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import torch
@@ -25,6 +23,7 @@ from torch import Tensor
 from ..geometry import SHAPE_CLASSES, edges_from_faces, make_shape, random_similarity
 from ..nn.mesh.features import mesh_features
 from ..utils import require
+from ._generated import GeneratedDataset
 
 _pyg = require("torch_geometric", purpose="the procedural mesh dataset (symplugins.datasets.meshes)")
 
@@ -61,7 +60,7 @@ def generate_mesh(index: int, *, seed: int = 0, rotate: str = "none", deform: fl
                 x=mesh_features(verts, face, hks=hks).float(), y=torch.tensor([cls]), part=part)
 
 
-class ProceduralMeshes(_pyg.data.InMemoryDataset):
+class ProceduralMeshes(GeneratedDataset):
     """PyG ``InMemoryDataset`` of :func:`generate_mesh` samples; generates, never downloads.
 
     Args:
@@ -72,6 +71,7 @@ class ProceduralMeshes(_pyg.data.InMemoryDataset):
         deform, resolutions, parts, hks: see :func:`generate_mesh`. seed: base seed.
     """
 
+    prefix = "meshes"
     SPLIT_SEEDS = {"train": 0, "val": 1, "test": 2}
 
     def __init__(self, root: str | Path, *, split: str = "train", num_per_class: int = 20,
@@ -97,18 +97,6 @@ class ProceduralMeshes(_pyg.data.InMemoryDataset):
     def num_parts(self) -> int:
         return len(PART_NAMES) if self.config["parts"] == "intrinsic" else 4
 
-    @property
-    def raw_file_names(self) -> list[str]:
-        return []
-
-    @property
-    def processed_file_names(self) -> list[str]:
-        key = hashlib.sha1(json.dumps(self.config, sort_keys=True).encode()).hexdigest()[:10]
-        return [f"meshes_{self.config['split']}_{key}.pt"]
-
-    def download(self) -> None:
-        """Nothing to download: samples are generated in :meth:`process`."""
-
     def process(self) -> None:
         c = self.config
         seed = c["seed"] * 10 + self.SPLIT_SEEDS[c["split"]]
@@ -116,6 +104,5 @@ class ProceduralMeshes(_pyg.data.InMemoryDataset):
         for i in range(c["num_per_class"] * len(SHAPE_CLASSES)):
             d = generate_mesh(i, seed=seed, rotate=c["rotate"], deform=c["deform"],
                               resolutions=tuple(c["resolutions"]), parts=c["parts"], hks=c["hks"])
-            item = _pyg.data.Data(**d)
-            data.append(self.pre_transform(item) if self.pre_transform is not None else item)
-        self.save(data, self.processed_paths[0])
+            data.append(_pyg.data.Data(**d))
+        self._finish(data)

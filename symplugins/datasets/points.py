@@ -12,8 +12,6 @@ stand-in for ModelNet40 / ShapeNet-part, which cannot be downloaded here.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import torch
@@ -22,6 +20,7 @@ from torch import Tensor
 from ..geometry import SHAPE_CLASSES, sample_surface, transfer_vertex_labels
 from ..io.points import read_off
 from ..utils import require
+from ._generated import GeneratedDataset
 from .meshes import PART_NAMES, generate_mesh
 
 _pyg = require("torch_geometric", purpose="the point-cloud datasets (symplugins.datasets.points)")
@@ -51,30 +50,9 @@ def generate_cloud(index: int, *, seed: int = 0, num_points: int = 256, rotate: 
     return dict(pos=pos.float(), normal=s.normal.float(), y=mesh["y"], part=part)
 
 
-class _Generated(_pyg.data.InMemoryDataset):
-    """Shared plumbing: one processed file per configuration (hash of ``self.config``)."""
-
+class ProceduralPointClouds(GeneratedDataset):
     prefix = "clouds"
 
-    @property
-    def raw_file_names(self) -> list[str]:
-        return []
-
-    @property
-    def processed_file_names(self) -> list[str]:
-        key = hashlib.sha1(json.dumps(self.config, sort_keys=True).encode()).hexdigest()[:10]
-        return [f"{self.prefix}_{self.config['split']}_{key}.pt"]
-
-    def download(self) -> None:
-        """Nothing to download."""
-
-    def _finish(self, items: list) -> None:
-        if self.pre_transform is not None:
-            items = [self.pre_transform(d) for d in items]
-        self.save(items, self.processed_paths[0])
-
-
-class ProceduralPointClouds(_Generated):
     """PyG ``InMemoryDataset`` of :func:`generate_cloud` samples (classification + parts).
 
     Args:
@@ -116,7 +94,7 @@ class ProceduralPointClouds(_Generated):
                       for i in range(c["num_per_class"] * len(SHAPE_CLASSES))])
 
 
-class ModelNetOFF(_Generated):
+class ModelNetOFF(GeneratedDataset):
     """ModelNet10/40 from extracted ``.off`` files (no download): ``<root>[/raw]/<class>/<split>/*.off``.
 
     Each mesh is sampled (area-uniform, ``num_points``, seeded per file), centred and scaled

@@ -1,0 +1,38 @@
+"""Base class of the datasets that generate their samples instead of downloading them."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ..utils import require
+
+_pyg = require("torch_geometric", purpose="the generated datasets (symplugins.datasets)")
+
+
+class GeneratedDataset(_pyg.data.InMemoryDataset):
+    """A PyG ``InMemoryDataset`` with one processed file per configuration.
+
+    Subclasses set ``self.config`` (a JSON-serialisable dict with a ``"split"`` key)
+    before ``super().__init__`` and implement ``process`` by calling :meth:`_finish`
+    with the list of generated ``Data`` objects. The file name hashes the config, so a
+    changed configuration regenerates instead of silently reusing stale samples.
+    """
+
+    prefix = "generated"
+
+    @property
+    def raw_file_names(self) -> list[str]:
+        return []
+
+    @property
+    def processed_file_names(self) -> list[str]:
+        key = hashlib.sha1(json.dumps(self.config, sort_keys=True).encode()).hexdigest()[:10]
+        return [f"{self.prefix}_{self.config['split']}_{key}.pt"]
+
+    def download(self) -> None:
+        """Nothing to download: samples are generated in ``process``."""
+
+    def _finish(self, items: list) -> None:
+        if self.pre_transform is not None:
+            items = [self.pre_transform(d) for d in items]
+        self.save(items, self.processed_paths[0])
