@@ -43,14 +43,22 @@ def cg_backend(types, shift, scale, args, hops):
     return CGBackend(model)
 
 
-def nequip_backend(types, shift, scale, args):
+def avg_neighbors(frames, r_max: float) -> float:
+    """Mean number of neighbours within ``r_max`` (nequip's ``avg_num_neighbors``)."""
+    counts = [((np.linalg.norm(a.positions[:, None] - a.positions[None], axis=-1) < r_max)
+               .sum() - len(a)) / len(a) for a in frames[:100]]
+    return float(np.mean(counts))
+
+
+def nequip_backend(types, shift, scale, args, avg):
     from nequip.model import NequIPGNNModel
     from nequip.utils.global_state import set_global_state
 
     set_global_state()
     model = NequIPGNNModel(seed=0, model_dtype="float32", type_names=types, r_max=args.r_max,
                            num_layers=args.layers, l_max=1, num_features=args.hidden,
-                           per_type_energy_shifts=shift, per_type_energy_scales=scale)
+                           per_type_energy_shifts=shift, per_type_energy_scales=scale,
+                           avg_num_neighbors=avg)
     return NequIPBackend(model, types, args.r_max)
 
 
@@ -105,7 +113,8 @@ def main():
     shift, scale = stats(train)
     make = {"cgegnn-h1": lambda: cg_backend(types, shift, scale, args, 1),
             "cgegnn-h2": lambda: cg_backend(types, shift, scale, args, 2),
-            "nequip": lambda: nequip_backend(types, shift, scale, args)}
+            "nequip": lambda: nequip_backend(types, shift, scale, args,
+                                             avg_neighbors(train, args.r_max))}
     records = [run_one(m, make[m](), train, None, test, args) for m in args.models]
     rows = "\n".join(
         f"| {r['model']} | {r['force_mae_meV_per_A']:.1f} | {r['energy_mae_meV']:.1f} | "

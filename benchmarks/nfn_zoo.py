@@ -46,6 +46,7 @@ def augment(space: WeightSpace, kind: str, k: float, gen: torch.Generator) -> We
     return space.act(GroupElement(parts))
 
 
+@torch.no_grad()
 def check_function(zoo, kind: str, k: float, n: int = 5) -> float:
     """Max relative output change of ``n`` live float64 networks moved by :func:`augment`."""
     x, worst, gen = digits()[2], 0.0, torch.Generator().manual_seed(7)
@@ -241,10 +242,10 @@ def main() -> None:
     ap.add_argument("--networks", type=int, default=600)
     ap.add_argument("--train", type=int, default=400)
     ap.add_argument("--seeds", type=int, default=2)
-    ap.add_argument("--hidden", type=int, default=16)
-    ap.add_argument("--epochs-nfn", type=int, default=100)
+    ap.add_argument("--hidden", type=int, default=8)
+    ap.add_argument("--epochs-nfn", type=int, default=30)
     ap.add_argument("--epochs-statnn", type=int, default=300)
-    ap.add_argument("--epochs-hnp", type=int, default=100)
+    ap.add_argument("--epochs-hnp", type=int, default=30)
     args = ap.parse_args()
     args.epochs = {"Monomial-NFN": args.epochs_nfn, "STATNN": args.epochs_statnn, "HNP": args.epochs_hnp}
     torch.set_num_threads(1)

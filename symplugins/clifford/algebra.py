@@ -14,10 +14,15 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
+from .fused import fused_bilinear
 from .product import bilinear_entries, bilinear_full
 from .tables import blade_bitmaps, blade_names, cayley_entries, grade_paths
 
 __all__ = ["CliffordAlgebra"]
+
+
+def _tracing() -> bool:
+    return torch.compiler.is_compiling() or torch.compiler.is_exporting()
 
 
 class CliffordAlgebra(nn.Module):
@@ -25,10 +30,20 @@ class CliffordAlgebra(nn.Module):
 
     Example: ``CliffordAlgebra((1, 1, 1))`` is Cl(3,0) with ``dim == 8`` blades
     ``1, e1, e2, e3, e12, e13, e23, e123`` and grades ``0,1,1,1,2,2,2,3``.
+
+    ``kernel`` picks how products run (same values): ``"sparse"`` (default, eager, the 64
+    entries via broadcast + 0/1-table matmuls), ``"fused"`` (the per-output-blade kernel of
+    :mod:`~symplugins.clifford.fused` compiled by ``torch.compile``: fastest for training,
+    first call compiles, no second derivatives through the compiled code, which falls back to
+    eager formulas) or ``"fused-eager"`` (the same kernel uncompiled, for tests). Inside
+    ``torch.compile``/``torch.export`` tracing the ``"sparse"`` formulation is always used.
     """
 
-    def __init__(self, metric: Sequence[float]):
+    KERNELS = ("sparse", "fused", "fused-eager")
+
+    def __init__(self, metric: Sequence[float], *, kernel: str = "sparse"):
         super().__init__()
+        self.set_kernel(kernel)
         metric = tuple(float(m) for m in metric)
         if not 1 <= len(metric) <= 6:
             raise ValueError(f"'metric' must have 1 to 6 entries (one per basis vector), got {len(metric)}")
@@ -48,6 +63,7 @@ class CliffordAlgebra(nn.Module):
         self._buf("out", out)
         self._buf("sign", sign.to(torch.get_default_dtype()))
         self._buf("paths", paths)
+        self._entries = (tuple(left.tolist()), tuple(right.tolist()), tuple(out.tolist()))
         self.full_table = len(left) == self.dim ** 2  # non-degenerate: all pairs, sorted by left blade
         k = torch.arange(len(left))
         self._buf("_right_onehot", torch.zeros(self.dim, len(left)).index_put_((right, k), torch.tensor(1.0)))
@@ -60,6 +76,13 @@ class CliffordAlgebra(nn.Module):
         square = torch.zeros(self.dim, dtype=torch.float64).index_put_((left[diag],), sign[diag])
         self._buf("_form", (square * (-1.0) ** (g * (g - 1) / 2)).to(torch.get_default_dtype()))
 
+    def set_kernel(self, kernel: str) -> "CliffordAlgebra":
+        """Choose the product kernel (see the class docstring); returns ``self``."""
+        if kernel not in self.KERNELS:
+            raise ValueError(f"'kernel' must be one of {self.KERNELS}, got {kernel!r}")
+        self.kernel = kernel
+        return self
+
     def _buf(self, name: str, value: Tensor) -> None:
         self.register_buffer(name, value, persistent=False)
 
@@ -67,7 +90,8 @@ class CliffordAlgebra(nn.Module):
         return t if t.dtype == x.dtype and t.device == x.device else t.to(dtype=x.dtype, device=x.device)
 
     def extra_repr(self) -> str:
-        return f"metric={self.metric}, dim={self.dim}, entries={len(self.left)}, paths={self.n_paths}"
+        return (f"metric={self.metric}, dim={self.dim}, entries={len(self.left)}, paths={self.n_paths}, "
+                f"kernel={self.kernel!r}")
 
     # ------------------------------------------------------------------ products
     def geometric_product(self, a: Tensor, b: Tensor) -> Tensor:
@@ -84,6 +108,8 @@ class CliffordAlgebra(nn.Module):
         return self._bilinear(a, b, coef)
 
     def _bilinear(self, a: Tensor, b: Tensor, coef: Tensor) -> Tensor:
+        if self.kernel != "sparse" and coef.dim() <= 2 and not _tracing():
+            return fused_bilinear(a, b, self._entries, coef, self.dim, compiled=self.kernel == "fused")
         if self.full_table:
             return bilinear_full(a, b, self._like(self._right_onehot, b), self._like(self._out_onehot, b), coef)
         return bilinear_entries(a, b, self.left, self.right, self.out, coef, self.dim)

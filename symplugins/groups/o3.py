@@ -39,7 +39,8 @@ def random_rotation(
     Returns ``[3, 3]`` (``n is None``) or ``[n, 3, 3]``.
     """
     m = 1 if n is None else n
-    q = torch.randn(m, 4, generator=generator, dtype=torch.float64, device="cpu")
+    gen_device = generator.device if generator is not None else device
+    q = torch.randn(m, 4, generator=generator, dtype=torch.float64, device=gen_device)
     q = q / q.norm(dim=-1, keepdim=True)
     w, x, y, z = q.unbind(-1)
     r = torch.stack([
@@ -60,7 +61,7 @@ def random_o3(
     r = random_rotation(n, generator=generator, dtype=dtype, device=device)
     shape = () if n is None else (n,)
     if reflect is None:
-        flip = torch.rand(shape, generator=generator, dtype=torch.float64) < 0.5
+        flip = torch.rand(shape, generator=generator, dtype=torch.float64, device=r.device) < 0.5
     else:
         flip = torch.full(shape, bool(reflect))
     sign = torch.where(flip, -1.0, 1.0).to(dtype=dtype, device=r.device)
@@ -81,7 +82,8 @@ class _Continuous:
             rot = random_o3(generator=generator, dtype=dtype, device=device, reflect=reflect)
         if not self.translations:
             return rot
-        t = torch.randn(3, generator=generator, dtype=torch.float64).to(dtype=dtype, device=device)
+        gen_device = generator.device if generator is not None else device
+        t = torch.randn(3, generator=generator, dtype=torch.float64, device=gen_device).to(dtype=dtype, device=device)
         return Isometry(rot, 2.0 * t)
 
     def identity(self, dtype=torch.float64, device=None):

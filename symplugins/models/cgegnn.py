@@ -46,7 +46,10 @@ class CGEGNN(nn.Module):
     Keyword options: ``layers`` (graph convolutions), ``hops`` (maximum path length,
     1 = plain Clifford EGNN), ``edge_in`` (invariant edge attributes), ``centroid``
     (embed ``pos - centroid(graph)``; set False for periodic systems, positions then
-    enter through edge vectors only).
+    enter through edge vectors only), ``kernel`` (geometric-product kernel of the shared
+    :class:`~symplugins.clifford.CliffordAlgebra`: ``"sparse"``, ``"fused"`` (compiled,
+    fastest for first-order training) or ``"fused-eager"``; same outputs; change it later
+    with ``model.algebra.set_kernel(...)``).
 
     ``forward(scalars [N, S], vectors [N, V, 3], pos [N, 3], edge_index [2, E], batch=None,
     *, edge_weight=None [E], edge_attr=None [E, A], edge_vec=None [E, 3])`` returns
@@ -59,7 +62,8 @@ class CGEGNN(nn.Module):
     """
 
     def __init__(self, scalar_in: int, vector_in: int, hidden: int, scalar_out: int, vector_out: int,
-                 *, layers: int = 4, hops: int = 1, edge_in: int = 0, centroid: bool = True):
+                 *, layers: int = 4, hops: int = 1, edge_in: int = 0, centroid: bool = True,
+                 kernel: str = "sparse"):
         super().__init__()
         for name, v, lo in (("scalar_in", scalar_in, 0), ("vector_in", vector_in, 0), ("hidden", hidden, 1),
                             ("scalar_out", scalar_out, 0), ("vector_out", vector_out, 0),
@@ -71,7 +75,7 @@ class CGEGNN(nn.Module):
         self.scalar_in, self.vector_in, self.hidden = scalar_in, vector_in, hidden
         self.scalar_out, self.vector_out = scalar_out, vector_out
         self.hops, self.edge_in, self.centroid = hops, edge_in, centroid
-        self.algebra = CliffordAlgebra((1.0, 1.0, 1.0))
+        self.algebra = CliffordAlgebra((1.0, 1.0, 1.0), kernel=kernel)
         n_in = scalar_in + vector_in + int(centroid)
         self.embed = MVLinear(self.algebra, max(n_in, 1), hidden)
         self.convs = nn.ModuleList(

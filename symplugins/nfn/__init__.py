@@ -21,6 +21,7 @@ from .report import InspectReport, inspect
 from .space import WeightSpace, weight_space
 from .spec import ArchSpec, FactorSpec, Issue, Slot
 from .statnn import statnn_features, statnn_table
+from .zoo import MLPZoo, zoo_mlp
 
 __all__ = [
     "weight_space", "WeightSpace", "WeightSpaceGroup", "GroupElement", "NeuronElement", "HeadElement",
@@ -28,4 +29,5 @@ __all__ = [
     "interpolate", "edit_weights", "nfn_editor", "EditHandle", "inspect", "InspectReport",
     "statnn_features", "statnn_table", "layers", "MonomialEquivariant", "MonomialInvariant",
     "MonomialNFN", "NetSpec", "WeightSpaceFeatures", "ArchSpec", "FactorSpec", "Issue", "Slot",
+    "MLPZoo", "zoo_mlp",
 ]

@@ -30,8 +30,10 @@ def safe_norm(v: Tensor, dim: int = -1, eps: float = 0.0) -> Tensor:
 def _coord_messages(w: Tensor, u: Tensor) -> Tensor:
     """``sum_c w[..., c, o] u[..., c, :]``: ``w [..., C, C_out]``, ``u [..., C, 3]`` -> ``[..., C_out, 3]``.
 
-    Broadcast multiply-and-sum (no batched matmul of 1x1 blocks when ``C = C_out = 1``).
+    Broadcast multiply (and sum when ``C > 1``): no batched matmul of 1x1 blocks.
     """
+    if u.shape[-2] == 1:
+        return w.squeeze(-2).unsqueeze(-1) * u
     return (w.unsqueeze(-1) * u.unsqueeze(-2)).sum(-3)
 
 
@@ -84,20 +86,21 @@ def face_term(h: Tensor, X: Tensor, face: Tensor, phi_f: Callable, phi_xf: Calla
     nrm_len = torch.linalg.vector_norm(nrm, dim=-1)  # gradient 0 at a zero normal, no NaN
     idx = face.reshape(-1)
     first, f = phi_f[0], h.shape[1]
-    w_self, w_other = first.weight[:, :f], 0.5 * first.weight[:, f:2 * f]
-    own = F.linear(h, w_self - w_other, first.bias).index_select(0, idx)     # [3F, H], corner-major
-    per_face = F.linear(h, w_other).index_select(0, idx).view(3, nf, -1).sum(0) \
-        + F.linear(0.5 * nrm_len, first.weight[:, 2 * f:])                     # [F, H]
-    m = phi_f[1:]((own.view(3, nf, -1) + per_face).view(own.shape))
+    w = first.weight
+    w_other = 0.5 * w[:, f:2 * f]
+    own, other = F.linear(h, torch.cat([w[:, :f] - w_other, w_other])).split(w.shape[0], 1)
+    per_face = other.index_select(0, idx).view(3, nf, -1).sum(0) \
+        + F.linear(nrm_len, 0.5 * w[:, 2 * f:], first.bias)     # (W_o/2) S_f + W_a a_f + b
+    m = phi_f[1:]((own.index_select(0, idx).view(3, nf, -1) + per_face).view(3 * nf, -1))
     m_i = m.new_zeros(n, m.shape[-1]).index_add_(0, idx, m)
     if phi_xf is None:
         return m_i, None
-    w = phi_xf(m).view(3, nf, c, c_out)
-    if lap is not None:  # s_fk = n_f . L_pk / (|n_f| |L_pk|), a pseudoscalar: w s_fk n_f is a vector
+    wx = phi_xf(m).view(3, nf, c, c_out)
+    if lap is not None:  # s_fk = n_f . L_pk / (|n_f| |L_pk|), a pseudoscalar: s_fk n_f is a vector
         l_hat = (lap / safe_norm(lap, eps=eps)[..., None]).index_select(0, idx).view(3, nf, c, 3)
-        s = (nrm * l_hat).sum(-1) / nrm_len.clamp_min(torch.finfo(X.dtype).tiny)
-        w = w * s[..., None]
-    msg = _coord_messages(w, nrm.expand(3, nf, c, 3)).reshape(3 * nf, c_out, 3)
+        n_hat = nrm / nrm_len.clamp_min(torch.finfo(X.dtype).tiny)[..., None]
+        wx = wx * (n_hat * l_hat).sum(-1, keepdim=True)
+    msg = _coord_messages(wx, nrm.expand(3, nf, c, 3)).reshape(3 * nf, c_out, 3)
     return m_i, X.new_zeros(n, c_out, 3).index_add_(0, idx, msg)
 
 
