@@ -127,7 +127,8 @@ def inputs(name: str, spaces: list[WeightSpace]) -> tuple[Tensor, ...]:
     return tuple(t.float() for t in features_from_spaces(spaces).flat())
 
 
-def fit(name: str, train: list[WeightSpace], y: Tensor, *, epochs: int, hidden: int, seed: int) -> nn.Module:
+def fit(name: str, train: list[WeightSpace], y: Tensor, *, epochs: int, hidden: int, seed: int,
+        lr: float = 3e-3) -> nn.Module:
     """Train predictor ``name`` on the (unaugmented) train spaces; returns the head in eval mode."""
     L.seed_everything(seed, verbose=False)
     x = inputs(name, train)
@@ -137,7 +138,7 @@ def fit(name: str, train: list[WeightSpace], y: Tensor, *, epochs: int, hidden: 
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*x, z.float()), batch_size=32, shuffle=True)
     trainer = L.Trainer(max_epochs=epochs, accelerator="cpu", logger=False, enable_checkpointing=False,
                         enable_progress_bar=False, enable_model_summary=False)
-    trainer.fit(Regressor(net), loader)
+    trainer.fit(Regressor(net, lr), loader)
     return net.eval()
 
 
@@ -176,7 +177,8 @@ def run_zoo(act: str, args) -> tuple[list[dict], dict]:
     for name in args.models:
         for seed in range(args.seeds):
             t0 = time.time()
-            net = fit(name, sp_train, train.labels, epochs=args.epochs[name], hidden=args.hidden, seed=seed)
+            net = fit(name, sp_train, train.labels, epochs=args.epochs[name], hidden=args.hidden,
+                      seed=seed, lr=args.lr)
             for label, kind, k in levels(act):
                 records.append({"zoo": act, "model": name, "level": label, "seed": seed,
                                 "tau": tau(net, name, tests[label], test.labels), "fit_s": round(time.time() - t0, 1)})
@@ -219,7 +221,7 @@ def section(records: list[dict], infos: dict, args, wall: float) -> str:
 
 
 NOTES = """Protocol: predictors are trained on unaugmented train networks (MSE on standardised
-accuracy, AdamW 1e-3, batch 32, Lightning, fixed epoch budget, no model selection) and
+accuracy, AdamW lr 3e-3 (wd 1e-4), batch 32, Lightning, fixed epoch budget, no model selection) and
 scored on test networks moved by random group elements of their own weight space: hidden
 permutations times positive scalings U[1, 10^k] compensated in the next layer (ReLU zoo;
 k=0 is permutations only) or random sign flips (Tanh zoo). Every moved network computes
@@ -243,13 +245,15 @@ def main() -> None:
     ap.add_argument("--train", type=int, default=400)
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--hidden", type=int, default=8)
-    ap.add_argument("--epochs-nfn", type=int, default=30)
-    ap.add_argument("--epochs-statnn", type=int, default=300)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--epochs-nfn", type=int, default=40)
+    ap.add_argument("--epochs-statnn", type=int, default=100)
     ap.add_argument("--epochs-hnp", type=int, default=30)
     args = ap.parse_args()
     args.epochs = {"Monomial-NFN": args.epochs_nfn, "STATNN": args.epochs_statnn, "HNP": args.epochs_hnp}
     torch.set_num_threads(1)
-    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
+    for name in ("lightning.pytorch", "lightning.pytorch.utilities.rank_zero"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     t0, records, infos = time.time(), [], {}
     for act in args.zoos:
         recs, infos[act] = run_zoo(act, args)

@@ -14,15 +14,11 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from .fused import fused_bilinear
+from .fused import FusedBilinear, fused_bilinear
 from .product import bilinear_entries, bilinear_full
 from .tables import blade_bitmaps, blade_names, cayley_entries, grade_paths
 
 __all__ = ["CliffordAlgebra"]
-
-
-def _tracing() -> bool:
-    return torch.compiler.is_compiling() or torch.compiler.is_exporting()
 
 
 class CliffordAlgebra(nn.Module):
@@ -34,9 +30,9 @@ class CliffordAlgebra(nn.Module):
     ``kernel`` picks how products run (same values): ``"sparse"`` (default, eager, the 64
     entries via broadcast + 0/1-table matmuls), ``"fused"`` (the per-output-blade kernel of
     :mod:`~symplugins.clifford.fused` compiled by ``torch.compile``: fastest for training,
-    first call compiles, no second derivatives through the compiled code, which falls back to
-    eager formulas) or ``"fused-eager"`` (the same kernel uncompiled, for tests). Inside
-    ``torch.compile``/``torch.export`` tracing the ``"sparse"`` formulation is always used.
+    first call compiles; second derivatives fall back to eager formulas) or ``"fused-eager"``
+    (the same kernel uncompiled, for tests). Under ``torch.compile`` of a whole model the
+    fused formulation is traced as plain ops (inductor fuses it with its neighbours).
     """
 
     KERNELS = ("sparse", "fused", "fused-eager")
@@ -64,6 +60,7 @@ class CliffordAlgebra(nn.Module):
         self._buf("sign", sign.to(torch.get_default_dtype()))
         self._buf("paths", paths)
         self._entries = (tuple(left.tolist()), tuple(right.tolist()), tuple(out.tolist()))
+        self._inline = FusedBilinear(*self._entries, self.dim, compiled=False)
         self.full_table = len(left) == self.dim ** 2  # non-degenerate: all pairs, sorted by left blade
         k = torch.arange(len(left))
         self._buf("_right_onehot", torch.zeros(self.dim, len(left)).index_put_((right, k), torch.tensor(1.0)))
@@ -108,7 +105,9 @@ class CliffordAlgebra(nn.Module):
         return self._bilinear(a, b, coef)
 
     def _bilinear(self, a: Tensor, b: Tensor, coef: Tensor) -> Tensor:
-        if self.kernel != "sparse" and coef.dim() <= 2 and not _tracing():
+        if self.kernel != "sparse" and coef.dim() <= 2:
+            if torch.compiler.is_compiling():  # inside torch.compile: plain ops, inductor fuses them
+                return self._inline.forward(a, b, coef)
             return fused_bilinear(a, b, self._entries, coef, self.dim, compiled=self.kernel == "fused")
         if self.full_table:
             return bilinear_full(a, b, self._like(self._right_onehot, b), self._like(self._out_onehot, b), coef)

@@ -13,6 +13,7 @@ The import name ``nfn`` of the unrelated PyPI package is untouched: this is
 from . import layers
 from .align import align, match, weight_matching
 from .canonical import canonical_distance, canonical_form, canonicalize
+from .errors import ArgumentTypeError, NotAModuleError
 from .group import GroupElement, HeadElement, NeuronElement, WeightSpaceGroup
 from .hooks import EditHandle, edit_weights, nfn_editor
 from .interpolate import interpolate
@@ -29,5 +30,5 @@ __all__ = [
     "interpolate", "edit_weights", "nfn_editor", "EditHandle", "inspect", "InspectReport",
     "statnn_features", "statnn_table", "layers", "MonomialEquivariant", "MonomialInvariant",
     "MonomialNFN", "NetSpec", "WeightSpaceFeatures", "ArchSpec", "FactorSpec", "Issue", "Slot",
-    "MLPZoo", "zoo_mlp",
+    "MLPZoo", "zoo_mlp", "NotAModuleError", "ArgumentTypeError",
 ]

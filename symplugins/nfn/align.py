@@ -14,7 +14,7 @@ from torch import nn
 from ..utils import require
 from .canonical import canonical_form
 from .group import GroupElement, HeadElement, NeuronElement, slot_rows
-from .space import WeightSpace, weight_space
+from .space import WeightSpace, check_model, weight_space
 
 __all__ = ["weight_matching", "match", "align"]
 
@@ -33,7 +33,9 @@ def _perm_element(space: WeightSpace, perms: dict) -> GroupElement:
 
 def weight_matching(a: WeightSpace, b: WeightSpace, *, max_iter: int = 30, seed: int = 0) -> GroupElement:
     """Permutations ``P`` maximising ``<a, P . b>`` by coordinate descent (one LAP per factor)."""
-    lsa = require("scipy.optimize", purpose="weight matching (linear assignment)").linear_sum_assignment
+    opt = require("scipy.optimize", extra="nfn",
+                  purpose="weight matching (linear assignment) in nfn.align / nfn.interpolate")
+    lsa = opt.linear_sum_assignment
     factors = a.spec.factors
     perms = {f.name: torch.arange(f.size, device=a.device) for f in factors}
     gen = torch.Generator().manual_seed(seed)
@@ -73,6 +75,8 @@ def match(space_b: WeightSpace, space_a: WeightSpace, *, max_iter: int = 30) -> 
 def align(model_b: nn.Module, *, to: nn.Module, example_inputs: tuple | None = None,
           max_iter: int = 30) -> nn.Module:
     """Move ``model_b`` (in place, same function) as close as possible to ``to``; returns it."""
+    check_model(model_b, "model_b")
+    check_model(to, "to")
     sa = weight_space(to, example_inputs=example_inputs)
     sb = weight_space(model_b, example_inputs=example_inputs)
     h = match(sb, sa, max_iter=max_iter)

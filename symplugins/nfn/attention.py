@@ -56,7 +56,7 @@ def mha_rule(an, name: str, m: nn.MultiheadAttention, q: Val, k: Val, v: Val) ->
     if m.bias_k is not None:
         an.issue(name, "add_bias_kv=True: head symmetries are not derived (heads fixed)")
     else:
-        an.counter_factor(FactorSpec(f"{name}.heads", "heads", m.num_heads, _head_slots(name, m),
+        an.counter_factor(FactorSpec(_p(name, "heads"), "heads", m.num_heads, _head_slots(name, m),
                                      dim_qk=m.head_dim, dim_v=m.head_dim))
     out = an.out_axis(name, m.embed_dim)
     an.axes.attach(out, Slot(_p(name, "out_proj.weight"), 0, "out"), primary=True)

@@ -116,7 +116,7 @@ def finalize(an, traced: bool) -> ArchSpec:
     rows = list(an.rows.values())
     for name, m in model.named_modules():
         direct = list(m.named_parameters(recurse=False))
-        if direct and not any(r.name == name or name.startswith(r.name + ".") for r in rows):
+        if direct and not any(r.name in ("", name) or name.startswith(r.name + ".") for r in rows):
             rows.append(LayerInfo(name, type(m).__name__, tuple((k, tuple(p.shape)) for k, p in direct),
                                   sum(p.numel() for _, p in direct), "not followed by the trace: fixed"))
     chain = _chain(an, factors, alias) if traced else None

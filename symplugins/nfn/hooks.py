@@ -16,6 +16,7 @@ from typing import Callable, Mapping
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
+from .errors import ArgumentTypeError
 from .space import WeightSpace, weight_space
 
 __all__ = ["EditHandle", "edit_weights", "nfn_editor"]
@@ -59,7 +60,7 @@ def edit_weights(model: nn.Module, editor: Callable[[WeightSpace], WeightSpace |
                  *, example_inputs: tuple | None = None) -> EditHandle:
     """Run ``model`` with ``editor(weight_space)`` as its weights; returns an :class:`EditHandle`."""
     if not callable(editor):
-        raise TypeError(f"'editor' must be callable (WeightSpace -> WeightSpace or dict), got {type(editor).__name__}")
+        raise ArgumentTypeError(f"'editor' must be callable (WeightSpace -> WeightSpace or dict), got {type(editor).__name__}")
     spec = weight_space(model, example_inputs=example_inputs).spec
     state: dict = {}
     targets, originals = [], {}

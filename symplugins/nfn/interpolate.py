@@ -12,7 +12,7 @@ import math
 from torch import nn
 
 from .align import match
-from .space import weight_space
+from .space import check_model, weight_space
 
 __all__ = ["interpolate"]
 
@@ -27,6 +27,8 @@ def interpolate(model_a: nn.Module, model_b: nn.Module, t: float, *, align: bool
     """
     if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
         raise ValueError(f"'t' must be a finite float (0 = model_a, 1 = model_b), got {t!r}")
+    check_model(model_a, "model_a")
+    check_model(model_b, "model_b")
     sa = weight_space(model_a, example_inputs=example_inputs)
     sb = weight_space(model_b, example_inputs=example_inputs)
     if sa.spec.tensors != sb.spec.tensors:

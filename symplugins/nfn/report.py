@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from torch import nn
 
 from .canonical import canonical_distance
+from .errors import ArgumentTypeError
 from .space import weight_space
 from .statnn import statnn_table
 
@@ -68,7 +69,7 @@ def _predict(predictor, space) -> list:
     elif callable(predictor):
         out = predictor(space)
     else:
-        raise TypeError(f"'predictor' must be a MonomialNFN or a callable(WeightSpace), got {type(predictor).__name__}")
+        raise ArgumentTypeError(f"'predictor' must be a MonomialNFN or a callable(WeightSpace), got {type(predictor).__name__}")
     return out.detach().reshape(-1).tolist() if hasattr(out, "detach") else list(out)
 
 

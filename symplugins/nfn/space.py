@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from .errors import ArgumentTypeError, NotAModuleError
 from .group import GroupElement, TensorRep, WeightSpaceGroup, apply_slot
 from .spec import ArchSpec
 from .trace import trace_module
@@ -17,9 +18,9 @@ __all__ = ["WeightSpace", "weight_space", "check_model"]
 
 
 def check_model(model, argname: str = "model") -> None:
-    """Raise TypeError/ValueError for a non-module, an empty model or mixed devices/dtypes."""
+    """Raise ValueError for a non-module (:class:`NotAModuleError`), an empty model or mixed devices/dtypes."""
     if not isinstance(model, nn.Module):
-        raise TypeError(f"'{argname}' must be a torch.nn.Module, got {type(model).__name__}; "
+        raise NotAModuleError(f"'{argname}' must be a torch.nn.Module, got {type(model).__name__}; "
                         "pass the live network (e.g. an nn.Sequential)")
     params = list(model.parameters())
     if not params:
@@ -70,7 +71,7 @@ class WeightSpace:
     def act(self, g: GroupElement) -> "WeightSpace":
         """``g . space``: a new weight space (this one is unchanged)."""
         if not isinstance(g, GroupElement):
-            raise TypeError(f"'g' must be a GroupElement (from space.group.sample()), got {type(g).__name__}")
+            raise ArgumentTypeError(f"'g' must be a GroupElement (from space.group.sample()), got {type(g).__name__}")
         out = dict(self.tensors)
         for f in self.spec.factors:
             e = g.parts.get(f.name)

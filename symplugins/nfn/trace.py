@@ -32,6 +32,40 @@ class _Tracer(fx.Tracer):
         return isinstance(m, _LEAVES) or super().is_leaf_module(m, qualname)
 
 
+class _BlockRoot(nn.Module):
+    """fx root around a bare encoder block / stack: ``forward(src, mask, key_padding_mask)``."""
+
+    def __init__(self, block: nn.Module) -> None:
+        super().__init__()
+        self.block = block
+
+    def forward(self, src, mask=None, src_key_padding_mask=None):
+        return self.block(src, mask, src_key_padding_mask)
+
+
+class _AttentionRoot(_BlockRoot):
+    """fx root around a bare nn.MultiheadAttention: ``forward(query, key, value, ...)``."""
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None):
+        return self.block(query, key, value, key_padding_mask, need_weights, attn_mask)
+
+
+def _trace(model: nn.Module) -> tuple[nn.Module, fx.Graph]:
+    """``(fx root, graph)``. A bare leaf block is traced inside a trivial wrapper, then the
+    wrapper's call is retargeted to ``""`` so parameter names stay the model's own."""
+    if not isinstance(model, _LEAVES):
+        return model, _Tracer().trace(model)
+    root = (_AttentionRoot if isinstance(model, nn.MultiheadAttention) else _BlockRoot)(model)
+    return root, _Tracer().trace(root)
+
+
+def _retarget(root: nn.Module, graph: fx.Graph) -> None:
+    if isinstance(root, _BlockRoot):
+        for node in graph.nodes:
+            if node.op == "call_module" and node.target == "block":
+                node.target = ""
+
+
 class Analyzer:
     """State of one analysis: axes, head factors, layer rows, affine calls, pinned params."""
 
@@ -94,8 +128,10 @@ class Analyzer:
         return [self.env.get(a, a) if isinstance(a, fx.Node) else a for a in node.args]
 
     def _all_vals(self, node: fx.Node) -> list:
+        """The Vals a node reads (an attention output tuple counts as its output Val)."""
         found = []
         fx.node.map_arg((node.args, node.kwargs), lambda n: found.append(self.env.get(n)))
+        found = [v[1] if isinstance(v, tuple) and v[:1] == ("mha",) else v for v in found]
         return [v for v in found if isinstance(v, Val)]
 
     def visit(self, node: fx.Node):
@@ -163,14 +199,15 @@ def trace_module(model: nn.Module, example_inputs: tuple | None = None) -> ArchS
     """
     an = Analyzer(model)
     try:
-        graph = _Tracer().trace(model)
+        root, graph = _trace(model)
     except Exception as err:  # noqa: BLE001 - any tracing failure means: no symmetry claims
         an.issue(type(model).__name__, f"torch.fx could not trace forward ({type(err).__name__}: "
                                        f"{str(err).splitlines()[0] if str(err) else ''}); every "
                                        "parameter is kept fixed (trivial group)")
         return finalize(an, traced=False)
     if example_inputs is not None:
-        _propagate_shapes(model, graph, example_inputs)
+        _propagate_shapes(root, graph, example_inputs)
+    _retarget(root, graph)
     with torch.no_grad():
         an.run(graph)
     return finalize(an, traced=True)

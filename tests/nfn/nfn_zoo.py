@@ -1,4 +1,4 @@
-"""A zoo of tiny live networks in several styles (Sequential and custom forward)."""
+"""A zoo of tiny live networks in several styles (Sequential, custom forward, bare blocks)."""
 from __future__ import annotations
 
 import torch
@@ -80,6 +80,20 @@ class CrossAttention(nn.Module):
         return self.out(self.norm(q + a)).sum(dim=1)
 
 
+def call(model, inputs) -> torch.Tensor:
+    """``model(*inputs)`` as one tensor: a tuple output (``nn.MultiheadAttention`` returns
+    ``(output, head-averaged attention weights)``) is flattened and concatenated."""
+    out = model(*inputs)
+    if isinstance(out, tuple):
+        out = torch.cat([t.reshape(-1) for t in out if t is not None])
+    return out
+
+
+def _bare_encoder() -> nn.TransformerEncoder:
+    layer = nn.TransformerEncoderLayer(8, 2, 12, dropout=0.0, batch_first=True)
+    return nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+
+
 def _zoo():
     g = torch.Generator().manual_seed(0)
     r = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)  # noqa: E731
@@ -96,4 +110,11 @@ def _zoo():
         "transformer_encoder": (TinyTransformer(), (r(2, 5, 4),), True),
         "transformer_tokens_prenorm": (TokenTransformer(), (idx,), True),
         "cross_attention": (CrossAttention(), (r(2, 4, 3), r(2, 6, 5)), True),
+        # bare blocks at the top level (the fx root is itself a leaf type)
+        "bare_transformer_encoder": (_bare_encoder(), (r(2, 5, 8),), True),
+        "bare_encoder_layer_postnorm": (nn.TransformerEncoderLayer(8, 2, 12, dropout=0.0), (r(5, 2, 8),), False),
+        "bare_encoder_layer_prenorm": (nn.TransformerEncoderLayer(8, 4, 10, dropout=0.0, activation="gelu",
+                                                                  norm_first=True, batch_first=True),
+                                       (r(2, 5, 8),), False),
+        "bare_multihead_attention": (nn.MultiheadAttention(6, 3), (r(4, 2, 6), r(5, 2, 6), r(5, 2, 6)), True),
     }

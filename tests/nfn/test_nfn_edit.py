@@ -10,6 +10,8 @@ from torch import nn
 from symplugins import nfn
 from symplugins.nfn.layers import MonomialEquivariant, NetSpec
 
+from nfn_zoo import call
+
 
 def _pair(model, ex, seed=0, max_scale=1e3):
     space = nfn.weight_space(model, example_inputs=ex)
@@ -24,12 +26,12 @@ def _max_diff(a, b):
 
 def test_canonicalize_preserves_function_and_is_orbit_unique(zoo_model):
     _, model, inputs, ex = zoo_model
-    y = model(*inputs).detach()
+    y = call(model, inputs).detach()
     other, _ = _pair(model, ex, max_scale=10.0)
     c1 = nfn.canonicalize(copy.deepcopy(model), example_inputs=ex)
     c2 = nfn.canonicalize(other, example_inputs=ex)
     assert c2 is other  # in place, returns the model
-    torch.testing.assert_close(c1(*inputs).detach(), y, atol=1e-9, rtol=0)
+    torch.testing.assert_close(call(c1, inputs).detach(), y, atol=1e-9, rtol=0)
     assert _max_diff(c1, c2) < 1e-8
     assert nfn.canonical_distance(nfn.weight_space(c1, example_inputs=ex)) < 1e-8
     assert nfn.canonical_distance(nfn.weight_space(model, example_inputs=ex)) > 1e-3
@@ -149,6 +151,32 @@ def test_unsupported_reported_and_group_restricted_soundly():
     torch.testing.assert_close(model(x).detach(), y, atol=1e-10, rtol=0)
 
 
+@pytest.mark.parametrize("call_it", [lambda: nfn.weight_space(3), lambda: nfn.inspect(3),
+                                     lambda: nfn.canonicalize("x")], ids=["weight_space", "inspect", "canonicalize"])
+def test_non_module_is_a_value_error(call_it):
+    with pytest.raises(ValueError, match="'model' must be a torch.nn.Module, got (int|str)") as info:
+        call_it()
+    assert isinstance(info.value, nfn.NotAModuleError) and isinstance(info.value, TypeError)
+
+
+def test_align_and_interpolate_name_the_bad_argument():
+    m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match="'to' must be a torch.nn.Module, got str"):
+        nfn.align(m, to="x")
+    with pytest.raises(ValueError, match="'model_b' must be a torch.nn.Module, got int"):
+        nfn.interpolate(m, 3, 0.5)
+
+
+def test_align_without_scipy_names_the_nfn_extra(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # import now raises ImportError
+    a = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    with pytest.raises(ImportError, match=r"nfn.align / nfn.interpolate.*pip install 'symplugins\[nfn\]'"):
+        nfn.align(copy.deepcopy(a), to=a)
+    with pytest.raises(ImportError, match=r"symplugins\[nfn\]"):
+        nfn.interpolate(a, copy.deepcopy(a), 0.5)
+
+
 def test_bad_inputs():
     with pytest.raises(TypeError, match="must be a torch.nn.Module"):
         nfn.weight_space("not a model")
@@ -168,5 +196,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="not a plain chain"):
         from nfn_zoo import TinyTransformer
         nfn.weight_space(TinyTransformer()).to_features()
-    with pytest.raises(TypeError, match="must be a GroupElement"):
+    with pytest.raises(ValueError, match="must be a GroupElement"):
         nfn.weight_space(m).act("g")
+    with pytest.raises(ValueError, match="'predictor' must be a MonomialNFN or a callable"):
+        nfn.inspect(m, predictor=3)

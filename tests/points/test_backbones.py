@@ -105,3 +105,24 @@ def test_bad_inputs():
         PointNet(0, 3, task="detection")
     with pytest.raises(ValueError, match="VNPointNet takes coordinates only"):
         VNPointNet(3, 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: PointNet(0, 3, **SMALL[PointNet]), lambda: PointNet2(0, 3, **SMALL[PointNet2]),
+    lambda: DGCNN(0, 3, **SMALL[DGCNN]), lambda: VNPointNet(0, 3, **SMALL[VNPointNet]),
+    lambda: GPointNet(num_classes=3, group="V4", **SMALL[PointNet]),
+    lambda: GPointNet(num_classes=3, group="V4", mode="lift", lift_channels=4, **SMALL[PointNet]),
+    lambda: GDGCNN(0, 3, group="V4", **SMALL[DGCNN])],
+    ids=["PointNet", "PointNet2", "DGCNN", "VNPointNet", "GPointNet", "GPointNet-lift", "GDGCNN"])
+def test_input_dtype_or_device_unlike_the_model_is_a_value_error(make):
+    torch.manual_seed(0)
+    model = make().eval()
+    _, pos, batch = _cloud()
+    msg = r"'pos' is torch.{} but the model is torch.{}; call model.to\(pos\) or cast the input"
+    with pytest.raises(ValueError, match=msg.format("float64", "float32")):
+        model.float()(None, pos.double(), batch)
+    with pytest.raises(ValueError, match=msg.format("float32", "float64")):
+        model.double()(None, pos.float(), batch)
+    assert model.to(pos.double())(None, pos.double(), batch).dtype == torch.float64  # the advised fix works
+    with pytest.raises(ValueError, match=r"'pos' is on cpu but the model is on meta; call model.to\(pos\)"):
+        make().to("meta")(None, pos.float(), batch)

@@ -179,3 +179,15 @@ def test_checkpointed_chunks_save_less_memory():
     full = _saved_bytes(lambda: make_equivariant(net, "I")(pos, batch))
     lean = _saved_bytes(lambda: make_equivariant(net, "I", chunk_size=6, checkpoint=True)(pos, batch))
     assert lean * 5 < full
+
+
+def test_input_dtype_unlike_the_model_is_a_value_error():
+    pos, batch = _cloud(torch.float64)
+    msg = r"'pos' is torch.float64 but the model is torch.float32; call model.to\(pos\)"
+    with pytest.raises(ValueError, match=msg):
+        make_equivariant(MaxPoolMLP(), "V4")(pos, batch)
+    net = lambda pos, batch: pos[:, :2]  # noqa: E731  a parameter-free backbone follows its input
+    with pytest.raises(ValueError, match=msg):  # ... but the group convolutions have parameters
+        make_equivariant(net, "V4", mode="lift", channels=2)(pos, batch)
+    assert make_equivariant(net, "V4")(pos, batch).dtype == torch.float64
+    assert make_equivariant(MaxPoolMLP().double(), "V4")(pos, batch).dtype == torch.float64

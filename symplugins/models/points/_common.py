@@ -18,9 +18,22 @@ def check_task(task: str) -> str:
     return task
 
 
+def check_matches_model(model: nn.Module, pos: Tensor) -> None:
+    """Raise ValueError when ``pos`` has another dtype or device than ``model``'s parameters."""
+    p = next((t for t in model.parameters() if t.is_floating_point()), None)
+    if p is None:
+        return
+    if pos.dtype != p.dtype:
+        raise ValueError(f"'pos' is {pos.dtype} but the model is {p.dtype}; "
+                         "call model.to(pos) or cast the input")
+    if pos.device != p.device:
+        raise ValueError(f"'pos' is on {pos.device} but the model is on {p.device}; "
+                         "call model.to(pos) or move the input")
+
+
 def check_cloud(x: Tensor | None, pos: Tensor, batch: Tensor | None, in_channels: int, *,
-                min_points: int = 1, why: str = "") -> tuple[Tensor, Tensor, int]:
-    """Validate ``(x, pos, batch)``; return the point features ``[x, pos]``, the batch and ``B``."""
+                model: nn.Module, min_points: int = 1, why: str = "") -> tuple[Tensor, Tensor, int]:
+    """Validate ``(x, pos, batch)`` for ``model``; return the features ``[x, pos]``, the batch and ``B``."""
     check_shape("pos", pos, (None, 3))
     check_finite("pos", pos)
     check_batch("batch", batch, pos.shape[0])
@@ -35,6 +48,7 @@ def check_cloud(x: Tensor | None, pos: Tensor, batch: Tensor | None, in_channels
     elif x is not None and x.numel():
         raise ValueError(f"the model was built with in_channels=0 but x has shape {list(x.shape)}; "
                          "pass x=None or build with in_channels=x.shape[1]")
+    check_matches_model(model, pos)
     batch = batch if batch is not None else torch.zeros(pos.shape[0], dtype=torch.long, device=pos.device)
     counts = torch.bincount(batch)
     b = counts.numel()

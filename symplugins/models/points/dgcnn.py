@@ -46,7 +46,7 @@ class DGCNN(nn.Module):
         reset_all(self)
 
     def forward(self, x: Tensor | None, pos: Tensor, batch: Tensor | None = None) -> Tensor:
-        h, batch, b = check_cloud(x, pos, batch, self.in_channels, min_points=self.k + 1,
+        h, batch, b = check_cloud(x, pos, batch, self.in_channels, model=self, min_points=self.k + 1,
                                   why=f" for k={self.k} neighbours (k + 1 including the point)")
         feats, graph_on = [], pos
         for conv in self.convs:

@@ -27,6 +27,7 @@ from torch.utils.checkpoint import checkpoint as _checkpoint
 from ...groups import FiniteGroup, get_group
 from ...nn.points import GroupConv, GroupPool, group_matrices
 from ...utils import check_batch, check_finite, check_same_device_dtype, check_shape
+from ._common import check_matches_model
 
 __all__ = ["make_equivariant", "GroupAveraged", "GroupLifted", "detect_signature"]
 
@@ -95,8 +96,7 @@ class GroupAveraged(nn.Module):
             raise ValueError("missing 'pos' (point coordinates [N, 3])")
         return vals.get("x"), vals["pos"], vals.get("batch")
 
-    @staticmethod
-    def _check(x, pos, batch) -> None:
+    def _check(self, x, pos, batch) -> None:
         check_shape("pos", pos, (None, 3))
         if pos.shape[0] == 0:
             raise ValueError("'pos' is empty: pass at least one point")
@@ -108,6 +108,7 @@ class GroupAveraged(nn.Module):
                                  f"got {getattr(x, 'shape', type(x).__name__)}")
             check_finite("x", x)
             check_same_device_dtype(x=x, pos=pos)
+        check_matches_model(self, pos)  # the backbone's (if a module) and the group convs' parameters
 
     def _call(self, idx: Tensor, x, pos, batch, b: int) -> Tensor:
         mats = group_matrices(self.group, pos.dtype, pos.device)[idx]

@@ -43,7 +43,7 @@ class PointNet(nn.Module):
         reset_all(self)
 
     def forward(self, x: Tensor | None, pos: Tensor, batch: Tensor | None = None) -> Tensor:
-        h, batch, b = check_cloud(x, pos, batch, self.in_channels)
+        h, batch, b = check_cloud(x, pos, batch, self.in_channels, model=self)
         local = self.encoder[:3](h)                  # first Linear-BN-ReLU: per-point features
         g = global_max_pool(self.encoder[3:](local), batch, b)
         if self.task == "classification":

@@ -73,7 +73,7 @@ class PointNet2(nn.Module):
         reset_all(self)
 
     def forward(self, x: Tensor | None, pos: Tensor, batch: Tensor | None = None) -> Tensor:
-        h, batch, b = check_cloud(x, pos, batch, self.in_channels)
+        h, batch, b = check_cloud(x, pos, batch, self.in_channels, model=self)
         levels = [(h, pos, batch)]
         for sa in self.sa:
             levels.append(sa(*levels[-1]))

@@ -49,7 +49,7 @@ class VNPointNet(nn.Module):
         reset_all(self)
 
     def forward(self, x: Tensor | None, pos: Tensor, batch: Tensor | None = None) -> Tensor:
-        _, batch, b = check_cloud(x, pos, batch, 0, min_points=self.k + 1,
+        _, batch, b = check_cloud(x, pos, batch, 0, model=self, min_points=self.k + 1,
                                   why=f" for k={self.k} neighbours (k + 1 including the point)")
         p = pos - global_mean_pool(pos, batch, b)[batch]
         j, i = knn_graph(p, self.k, batch, loop=False)
