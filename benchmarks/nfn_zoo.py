@@ -15,11 +15,13 @@ permutations times positive scalings from U[1, 10^k] (ReLU) or random signs (Tan
 function is unchanged (checked on live float64 models); a predictor that respects the
 symmetry keeps its tau.
 
-    python benchmarks/nfn_zoo.py               # ~15-25 min on a loaded 2-core CPU
+    python benchmarks/nfn_zoo.py     # ~11 min on a loaded 2-core CPU once the zoos exist
+    python benchmarks/nfn_zoo.py --render-only   # rewrite the results section from the JSON
 """
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import time
 
@@ -28,7 +30,7 @@ import torch
 from scipy.stats import kendalltau
 from torch import Tensor, nn
 
-from common import stamp, write_results
+from common import RESULTS, stamp, write_results
 from nfn_zoo_train import build_zoo, digits
 from symplugins.nfn import GroupElement, NeuronElement, WeightSpace, statnn_features, weight_space
 from symplugins.nfn.layers import MonomialNFN, NetSpec, WeightSpaceFeatures, features_from_spaces
@@ -202,21 +204,44 @@ def table(records: list[dict], act: str) -> str:
     return "\n".join(out)
 
 
-def section(records: list[dict], infos: dict, args, wall: float) -> str:
-    """The human-readable results section (tables, command, protocol, deviations)."""
-    st = stamp()
+def mean_tau(records: list[dict], act: str, model: str, level: str) -> float:
+    """Mean Kendall tau over seeds of one (zoo, model, level)."""
+    taus = [r["tau"] for r in records if (r["zoo"], r["model"], r["level"]) == (act, model, level)]
+    return float(torch.tensor(taus).mean())
+
+
+def findings(records: list[dict], act: str) -> str:
+    """One sentence per model, computed from the records: tau without and with the largest moves."""
+    labels = [lv[0] for lv in levels(act)]
+    out = []
+    for name in dict.fromkeys(r["model"] for r in records if r["zoo"] == act):
+        taus = [mean_tau(records, act, name, lv) for lv in labels]
+        k3 = labels.index("k=3") if "k=3" in labels else -1
+        out.append(f"{name}: {taus[0]:.3f} ({labels[0]}) -> {taus[k3]:.3f} ({labels[k3]}), "
+                   f"largest change over all levels {max(taus) - min(taus):.3f}.")
+    return "What it shows (from the table): " + " ".join(out)
+
+
+def section(data: dict) -> str:
+    """The human-readable results section from the JSON payload (tables, command, protocol)."""
+    args, infos, records = data["args"], data["zoos"], data["records"]
     parts = ["## NFN zoo: accuracy prediction from weights under weight-space symmetries", "",
-             f"Command: `{st['command']}` (zoos: `python benchmarks/nfn_zoo_train.py --activation relu|tanh "
-             f"--networks {args.networks}`, reused if present). Hardware: {st['hardware']}. "
-             f"Date: {st['date']}. Wall time of this run: {wall / 60:.1f} min.", ""]
+             f"Command: `{data['command']}` (zoos: `python benchmarks/nfn_zoo_train.py --activation relu|tanh "
+             f"--networks {args['networks']}`, reused if present). Hardware: {data['hardware']}. "
+             f"Date: {data['date']}. Wall time of this run: {data['wall_s'] / 60:.1f} min (zoo training "
+             "not included: about 5-6 min per zoo on this box).", ""]
     for act, info in infos.items():
         parts += [f"### {act.capitalize()} zoo: Kendall tau on {info['test']} test networks "
-                  f"(trained on {info['train']}, {args.seeds} seeds)", "", table(records, act), "",
+                  f"(trained on {info['train']}, mean ± std over {args['seeds']} seeds)", "", table(records, act), "",
+                  findings(records, act), "",
                   f"Zoo: {info['networks']} MLPs 64-32-32-10 on sklearn digits, test accuracy "
                   f"{info['acc_min']:.3f}..{info['acc_max']:.3f} (mean {info['acc_mean']:.3f}). Max relative "
                   f"output change of live float64 networks moved by each augmentation (5 networks): "
                   + ", ".join(f"{k}: {v:.1e}" for k, v in info["max_rel_output_change_float64"].items()) + ".", ""]
-    parts += [NOTES]
+    ep = args["epochs"]
+    parts += [f"Settings: Monomial-NFN and HNP with {args['hidden']} channels (2 equivariant layers, pooling, "
+              f"MLP 64), STATNN MLP 64-64; epochs NFN/STATNN/HNP {ep['Monomial-NFN']}/{ep['STATNN']}/{ep['HNP']}, "
+              f"lr {args['lr']:g}; no hyperparameter search per model.", "", NOTES]
     return "\n".join(parts)
 
 
@@ -234,7 +259,8 @@ vary learning rate, width (8..32, unused neurons zero), init scale, weight decay
 dropout and train-set fraction. Predictors are small and trained briefly on one shared
 2-core CPU; absolute taus are not comparable with the paper's (0.922 Monomial-NFN,
 0.926 HNP at k=0), only the trend under augmentation is. HNP is the NFN authors'
-PyPI package `nfn` 0.1.2 (HNPLinear x2 + HNPPool + MLP)."""
+PyPI package `nfn` 0.1.2 (HNPLinear x2 + HNPPool + MLP). No loader for the published
+Small CNN Zoo files is provided: without a copy to test against it would be unverified."""
 
 
 def main() -> None:
@@ -249,7 +275,12 @@ def main() -> None:
     ap.add_argument("--epochs-nfn", type=int, default=40)
     ap.add_argument("--epochs-statnn", type=int, default=100)
     ap.add_argument("--epochs-hnp", type=int, default=30)
+    ap.add_argument("--render-only", action="store_true", help="re-render the section from results/nfn_zoo.json")
     args = ap.parse_args()
+    if args.render_only:
+        data = json.loads((RESULTS / "nfn_zoo.json").read_text())
+        write_results("nfn_zoo", data, section(data))
+        return
     args.epochs = {"Monomial-NFN": args.epochs_nfn, "STATNN": args.epochs_statnn, "HNP": args.epochs_hnp}
     torch.set_num_threads(1)
     for name in ("lightning.pytorch", "lightning.pytorch.utilities.rank_zero"):
@@ -258,9 +289,8 @@ def main() -> None:
     for act in args.zoos:
         recs, infos[act] = run_zoo(act, args)
         records += recs
-    wall = time.time() - t0
-    write_results("nfn_zoo", {**stamp(), "wall_s": wall, "args": {k: v for k, v in vars(args).items()},
-                              "zoos": infos, "records": records}, section(records, infos, args, wall))
+    data = {**stamp(), "wall_s": time.time() - t0, "args": vars(args), "zoos": infos, "records": records}
+    write_results("nfn_zoo", data, section(data))
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ class CliffordAlgebra(nn.Module):
         self._buf("_right_onehot", torch.zeros(self.dim, len(left)).index_put_((right, k), torch.tensor(1.0)))
         self._buf("_out_onehot", torch.zeros(len(left), self.dim).index_put_((k, out), torch.tensor(1.0)))
         self._buf("path_of_entry", path_of_entry)
+        onehot = torch.nn.functional.one_hot(grades, self.n_grades)  # [dim, n_grades]
+        self._buf("_grade_onehot", onehot.to(torch.get_default_dtype()))
         g = grades.to(torch.float64)
         self._buf("_grade_inv", ((-1.0) ** g).to(torch.get_default_dtype()))
         self._buf("_reverse", ((-1.0) ** (g * (g - 1) / 2)).to(torch.get_default_dtype()))
@@ -164,9 +166,7 @@ class CliffordAlgebra(nn.Module):
 
     def grade_quadratic(self, x: Tensor) -> Tensor:
         """``q(<x>_g)`` per grade: ``[..., dim] -> [..., n_grades]``."""
-        terms = x * x * self._like(self._form, x)
-        out = x.new_zeros(*x.shape[:-1], self.n_grades)
-        return out.index_add(-1, self.grades, terms)
+        return (x * x * self._like(self._form, x)) @ self._like(self._grade_onehot, x)
 
     def grade_norms(self, x: Tensor, eps: float = 1e-16) -> Tensor:
         """Smooth ``sqrt(|q(<x>_g)|)`` per grade, ``(q^2 + eps)^(1/4)`` (differentiable at 0)."""
@@ -174,8 +174,8 @@ class CliffordAlgebra(nn.Module):
         return (q * q + eps) ** 0.25
 
     def expand_grades(self, per_grade: Tensor) -> Tensor:
-        """Repeat a ``[..., n_grades]`` tensor onto the blades: ``[..., dim]``."""
-        return per_grade[..., self.grades]
+        """Repeat a ``[..., n_grades]`` tensor onto the blades: ``[..., dim]`` (a 0/1 matmul)."""
+        return per_grade @ self._like(self._grade_onehot, per_grade).T
 
     # ------------------------------------------------------------ versors
     def inverse(self, v: Tensor) -> Tensor:

@@ -4,10 +4,11 @@ from .finite import (
     GROUP_NAMES, FiniteGroup, axis_angle, cyclic, dihedral, get_group, icosahedral,
     klein_four, octahedral, tetrahedral,
 )
+from .indexed import AxisPermutation, GroupIndex, IndexedGroup
 from .permutation import Perm, Permutation
 from .reps import (
-    Composite, NodeAxis, NodeIndex, Point, Pseudoscalar, Pseudovector, Rep, Scalar, Vector,
-    rotation_of, translation_of,
+    Composite, NodeAxis, NodeIndex, Point, Pseudoscalar, Pseudovector, RegularRep, Rep, Scalar,
+    Vector, rotation_of, translation_of,
 )
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "GROUP_NAMES", "FiniteGroup", "axis_angle", "cyclic", "dihedral", "get_group",
     "icosahedral", "klein_four", "octahedral", "tetrahedral", "Perm", "Permutation",
     "Composite", "NodeAxis", "NodeIndex", "Point", "Pseudoscalar", "Pseudovector", "Rep",
-    "Scalar", "Vector", "rotation_of", "translation_of",
+    "Scalar", "Vector", "rotation_of", "translation_of", "RegularRep", "GroupIndex",
+    "IndexedGroup", "AxisPermutation",
 ]

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .finite import FiniteGroup
+from .indexed import AxisPermutation, GroupIndex
 from .o3 import Isometry
 from .permutation import Perm
 
 __all__ = [
     "Rep", "Scalar", "Pseudoscalar", "Vector", "Pseudovector", "Point", "NodeAxis",
-    "NodeIndex", "Composite", "rotation_of", "translation_of",
+    "NodeIndex", "Composite", "RegularRep", "rotation_of", "translation_of",
 ]
 
 
@@ -131,3 +133,38 @@ class Composite(Rep):
         for p in self.parts:
             x = p.act(g, x)
         return x
+
+
+@dataclass(frozen=True)
+class RegularRep(Rep):
+    """A group axis of a finite group, acted on by the left regular representation.
+
+    ``(g . x)[..., h, ...] = x[..., g^{-1} h, ...]`` along ``axis`` (lifted G-CNN features,
+    Cohen & Welling 2016). Elements: a :class:`~symplugins.groups.indexed.GroupIndex` of
+    ``group``, a rotation matrix of ``group`` (looked up in ``group.matrices``) or an
+    :class:`~symplugins.groups.indexed.AxisPermutation`; other elements act trivially.
+    """
+
+    group: FiniteGroup
+    axis: int = 0
+
+    def _index_of(self, r: Tensor) -> int:
+        mats = self.group.matrices.to(device=r.device)
+        err = (mats - r.to(mats.dtype)).abs().amax(dim=(1, 2))
+        i = int(err.argmin())
+        if float(err[i]) > 1e-3:
+            raise ValueError(f"the rotation is not an element of {self.group.name}; RegularRep acts only "
+                             "by elements of its group (or an AxisPermutation)")
+        return i
+
+    def act(self, g, x):
+        if isinstance(g, (GroupIndex, AxisPermutation)):
+            perm = g.regular_permutation(self.group)
+        elif rotation_of(g) is not None:
+            perm = GroupIndex(self.group, self._index_of(rotation_of(g))).regular_permutation(self.group)
+        else:
+            return x
+        if x.shape[self.axis] != len(self.group):
+            raise ValueError(f"RegularRep({self.group.name}) expects axis {self.axis} of size {len(self.group)}, "
+                             f"got shape {list(x.shape)}")
+        return x.index_select(self.axis, perm.to(x.device))

@@ -91,7 +91,8 @@ class MLPZoo:
         """One zoo from several zoos of the same architecture and activation."""
         if not zoos or any((z.dims, z.activation) != (zoos[0].dims, zoos[0].activation) for z in zoos):
             raise ValueError("'zoos' must be a non-empty list of zoos with one architecture and activation")
-        cat = lambda key: {k: torch.cat([getattr(z, key)[k] for z in zoos]) for k in getattr(zoos[0], key)}  # noqa: E731
+        def cat(key: str) -> dict[str, Tensor]:
+            return {k: torch.cat([getattr(z, key)[k] for z in zoos]) for k in getattr(zoos[0], key)}
         return cls(zoos[0].dims, zoos[0].activation, cat("weights"),
                    torch.cat([z.labels for z in zoos]), cat("hparams"))
 

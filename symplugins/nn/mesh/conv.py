@@ -67,12 +67,12 @@ class EMNNConv(nn.Module):
     ``s_fk`` is close to -1 at convex corners, i.e. E3 mode is the paper's term up to a
     smooth learned-away sign/scale.
 
-    Deviations from the paper (cost; the face term has one message per *corner*, as many
-    rows as the edge term has edges): ``phi_f`` has one hidden layer (``SiLU(Linear)``,
-    the paper's has two like ``phi_e``) and ``Phi_f`` is a single bias-free Linear (tiny
-    init) rather than an MLP. Not a deviation, only an evaluation order: the first Linear
-    of ``phi_e``/``phi_f`` is applied per vertex and gathered (see ``terms``), shared with
-    the faceless EGNN (``use_faces=False``). An EMNN training step is ~1.3-1.5x EGNN's.
+    Cost: the face term has one message per *corner* (``3F``, as many rows as the edge term
+    has edges, and ``phi_f`` has two hidden layers like ``phi_e``), so it costs about half
+    to two thirds of the edge term. Deviation from the paper: ``Phi_f`` is a single bias-free
+    Linear (tiny init) rather than an MLP. Not a deviation, only an evaluation order: the
+    first Linear of ``phi_e``/``phi_f`` is applied per vertex and gathered (see ``terms``),
+    in code shared with the faceless EGNN (``use_faces=False``).
 
     Shapes: ``h [N, in_channels]``, ``pos [N, 3]`` or ``[N, C_in, 3]`` (channel 0 = the
     position), ``edge_index [2, E]``, ``face [3, F]`` (or None) -> ``(h' [N, out_channels],
@@ -96,7 +96,7 @@ class EMNNConv(nn.Module):
         f, h, ci, co = in_channels, self.hidden, self.c_in, self.c_out
         self.phi_e = _mlp([2 * f + ci + 1, h, h])
         self.phi_x = _coord_mlp(h, ci * co) if update_coords else None
-        self.phi_f = _mlp([2 * f + ci, h]) if use_faces else None  # one hidden layer (see above)
+        self.phi_f = _mlp([2 * f + ci, h, h]) if use_faces else None
         self.phi_xf = nn.Sequential(nn.Linear(h, ci * co, bias=False)) \
             if (use_faces and update_coords) else None
         self.phi_h = _mlp([f + (2 if use_faces else 1) * h, h, out_channels], last_act=False)
