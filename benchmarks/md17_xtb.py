@@ -115,7 +115,11 @@ def main():
             "cgegnn-h2": lambda: cg_backend(types, shift, scale, args, 2),
             "nequip": lambda: nequip_backend(types, shift, scale, args,
                                              avg_neighbors(train, args.r_max))}
-    records = [run_one(m, make[m](), train, None, test, args) for m in args.models]
+    records = []
+    for m in args.models:  # partial records survive a crash in a later model
+        records.append(run_one(m, make[m](), train, None, test, args))
+        Path(f"/tmp/md17_xtb_{args.molecule}.partial.json").write_text(
+            __import__("json").dumps(records, indent=2, default=float))
     rows = "\n".join(
         f"| {r['model']} | {r['force_mae_meV_per_A']:.1f} | {r['energy_mae_meV']:.1f} | "
         f"{r['md_ms_per_call']:.1f} | {r['params']} | {r['train_wall_s']:.0f} |" for r in records)

@@ -46,6 +46,10 @@ class CGBackend:
                 "energy": torch.stack([it["energy"] for it in items]),
                 "forces": torch.cat([it["forces"] for it in items])}
 
+    def labels(self, b):
+        """Reference energies ``[B]``, forces ``[N, 3]`` and atom counts ``[B]`` of a batch."""
+        return b["energy"], b["forces"], torch.bincount(b["batch"])
+
     def predict(self, b, training: bool):
         out = energy_and_forces(self.model, b["types"], b["pos"], batch=b["batch"],
                                 num_graphs=len(b["energy"]), training=training)
@@ -73,6 +77,9 @@ class NequIPBackend:
 
         return AtomicDataDict.batched_from_list(items)
 
+    def labels(self, b):
+        return b["total_energy"].view(-1), b["forces"], b["num_atoms"].view(-1)
+
     def predict(self, b, training: bool):
         self.model.train(training)
         out = self.model(dict(b))
@@ -90,11 +97,9 @@ class PotentialModule(L.LightningModule):
 
     def _errors(self, b, training):
         energy, forces = self.backend.predict(b, training)
-        n = torch.bincount(b["batch"]).to(energy.dtype) if "batch" in b else None
-        n = n if n is not None else torch.ones_like(energy)
-        de = (energy.double().view(-1) - b["energy"].double().view(-1)) / n.double()
-        df = forces.double() - b["forces"].double()
-        return de, df
+        e_ref, f_ref, n = self.backend.labels(b)
+        de = (energy.double().view(-1) - e_ref.double().view(-1)) / n.double()
+        return de, forces.double() - f_ref.double()
 
     def training_step(self, b, _):
         de, df = self._errors(b, True)
@@ -130,9 +135,9 @@ def evaluate(backend, frames, batch_size: int = 32) -> dict:
     de_all, df_all = [], []
     for b in loader(backend, frames, batch_size, False):
         energy, forces = backend.predict(b, False)
-        n = torch.bincount(b["batch"]).double()
-        de_all.append(((energy.detach().double() - b["energy"].double()) / n).abs())
-        df_all.append((forces.detach().double() - b["forces"].double()))
+        e_ref, f_ref, n = backend.labels(b)
+        de_all.append(((energy.detach().double() - e_ref.double()) / n.double()).abs())
+        df_all.append((forces.detach().double() - f_ref.double()))
     de, df = torch.cat(de_all), torch.cat(df_all)
     return {"energy_mae_meV_per_atom": float(de.mean()) * 1e3,
             "energy_mae_meV": float((de * n_atoms(frames)).mean()) * 1e3,

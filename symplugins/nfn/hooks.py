@@ -60,7 +60,8 @@ def edit_weights(model: nn.Module, editor: Callable[[WeightSpace], WeightSpace |
                  *, example_inputs: tuple | None = None) -> EditHandle:
     """Run ``model`` with ``editor(weight_space)`` as its weights; returns an :class:`EditHandle`."""
     if not callable(editor):
-        raise ArgumentTypeError(f"'editor' must be callable (WeightSpace -> WeightSpace or dict), got {type(editor).__name__}")
+        raise ArgumentTypeError(f"'editor' must be callable (WeightSpace -> WeightSpace or dict), "
+                                f"got {type(editor).__name__}")
     spec = weight_space(model, example_inputs=example_inputs).spec
     state: dict = {}
     targets, originals = [], {}

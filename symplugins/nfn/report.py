@@ -69,7 +69,8 @@ def _predict(predictor, space) -> list:
     elif callable(predictor):
         out = predictor(space)
     else:
-        raise ArgumentTypeError(f"'predictor' must be a MonomialNFN or a callable(WeightSpace), got {type(predictor).__name__}")
+        raise ArgumentTypeError(f"'predictor' must be a MonomialNFN or a callable(WeightSpace), "
+                                f"got {type(predictor).__name__}")
     return out.detach().reshape(-1).tolist() if hasattr(out, "detach") else list(out)
 
 

@@ -126,4 +126,5 @@ def test_grouplift_equivariant_and_pool_invariant_with_shared_helper(name, dtype
     w = 0.3 * torch.randn(3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     net = lambda p: GroupPool("max")(torch.tanh(lift(p) @ w.to(p.dtype)).mean(1))  # noqa: E731
     assert_invariant(net, (pos,), [Vector()], group=grp, dtype=dtype)
-    assert_sensitive(net, (pos,), [Vector()], [None], element=random_rotation(generator=torch.Generator().manual_seed(2)), dtype=dtype)
+    other = random_rotation(generator=torch.Generator().manual_seed(2))   # not in the group
+    assert_sensitive(net, (pos,), [Vector()], [None], element=other, dtype=dtype)
