@@ -30,41 +30,45 @@ def _groups(key: tuple[int, ...], dim: int) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(e for e, k in enumerate(key) if k == d) for d in range(dim))
 
 
+def _sum_code(groups, x: str, ix, y: str, iy, coef: str) -> str:
+    """Source of ``stack([sum_{e in group} x[..., ix_e] * y[..., iy_e] * coef[..., e]], -1)``."""
+    cols = []
+    for group in groups:
+        terms = [f"{x}[..., {ix[e]}] * {y}[..., {iy[e]}] * {coef}[..., {e}]" for e in group]
+        cols.append(" + ".join(terms) if terms else f"torch.zeros_like({x}[..., 0] * {y}[..., 0])")
+    return "torch.stack([\n        " + ",\n        ".join(cols) + "], dim=-1)"
+
+
 class FusedBilinear:
     """The three kernels (forward, input grads, coefficient grad) of one sparse table.
 
     ``left, right, out``: tuples of blade indices per entry; ``dim``: number of blades.
+    The kernels are generated as source code with literal blade indices (straight-line
+    code: nothing for ``torch.compile`` to guard on but the tensors).
     """
 
     def __init__(self, left: tuple[int, ...], right: tuple[int, ...], out: tuple[int, ...], dim: int,
                  *, compiled: bool):
         self.left, self.right, self.out, self.dim = left, right, out, dim
-        self.by_out, self.by_left, self.by_right = (_groups(k, dim) for k in (out, left, right))
+        by_out, by_left, by_right = (_groups(k, dim) for k in (out, left, right))
+        coef_cols = ", ".join(f"(g[..., {o}] * a[..., {l}] * b[..., {r}]).sum(0)" for l, r, o in zip(left, right, out))
+        src = f"""
+def forward(a, b, coef):
+    return {_sum_code(by_out, "a", left, "b", right, "coef")}
+
+def grad_inputs(g, a, b, coef):
+    ga = {_sum_code(by_left, "g", out, "b", right, "coef")}
+    gb = {_sum_code(by_right, "g", out, "a", left, "coef")}
+    return ga, gb
+
+def grad_coef(g, a, b):
+    return torch.stack([{coef_cols}], dim=-1)
+"""
+        namespace = {"torch": torch}
+        exec(compile(src, f"<fused_bilinear dim={dim} K={len(left)}>", "exec"), namespace)  # noqa: S102
         wrap = (lambda f: torch.compile(f, dynamic=True)) if compiled else (lambda f: f)
-        self.forward, self.grad_inputs, self.grad_coef = wrap(self._forward), wrap(self._grad_inputs), \
-            wrap(self._grad_coef)
-
-    @staticmethod
-    def _gather(groups, x: Tensor, ix, y: Tensor, iy, coef: Tensor) -> Tensor:
-        """``res[..., d] = sum_{e in groups[d]} x[..., ix_e] * y[..., iy_e] * coef[..., e]``."""
-        cols = []
-        for group in groups:
-            terms = [x[..., ix[e]] * y[..., iy[e]] * coef[..., e] for e in group]
-            cols.append(sum(terms[1:], terms[0]) if terms else torch.zeros_like(x[..., 0] * y[..., 0]))
-        return torch.stack(cols, dim=-1)
-
-    def _forward(self, a: Tensor, b: Tensor, coef: Tensor) -> Tensor:
-        return self._gather(self.by_out, a, self.left, b, self.right, coef)
-
-    def _grad_inputs(self, g: Tensor, a: Tensor, b: Tensor, coef: Tensor) -> tuple[Tensor, Tensor]:
-        ga = self._gather(self.by_left, g, self.out, b, self.right, coef)
-        gb = self._gather(self.by_right, g, self.out, a, self.left, coef)
-        return ga, gb
-
-    def _grad_coef(self, g: Tensor, a: Tensor, b: Tensor) -> Tensor:
-        """``[..., K]`` per-entry products (summed to the coefficient's shape by the caller)."""
-        cols = [(g[..., o] * a[..., l] * b[..., r]).sum(0) for l, r, o in zip(self.left, self.right, self.out)]
-        return torch.stack(cols, dim=-1)
+        self.forward, self.grad_inputs, self.grad_coef = (wrap(namespace[k]) for k in
+                                                          ("forward", "grad_inputs", "grad_coef"))
 
 
 @lru_cache(maxsize=None)
