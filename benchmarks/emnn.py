@@ -30,8 +30,8 @@ PARTIAL = RESULTS / "emnn_partial.json"
 
 
 def build(name: str, task: str, out: int, hidden: int, layers: int):
-    from symplugins.models.emnn import EMNN
-    from symplugins.models.emnn_baselines import EGNNMesh, MeshGCN
+    from symplugins.models.emnn.model import EMNN
+    from symplugins.models.emnn.baselines import EGNNMesh, MeshGCN
     t = "graph" if task == "classify" else "node"
     if name == "EMNN":
         return EMNN(1, hidden, out, layers, task=t)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models.emnn import EMNN
-from .models.emnn_baselines import EGNNMesh, MeshGCN
-from .models.emnn_hierarchy import MeshHierarchy, canonical_fps
-from .models.emnn_pretrained import PRETRAINED, load_pretrained
+from .models.emnn.model import EMNN
+from .models.emnn.baselines import EGNNMesh, MeshGCN
+from .models.emnn.hierarchy import MeshHierarchy, canonical_fps
+from .models.emnn.pretrained import PRETRAINED, load_pretrained
 from .nn.mesh import EMNNConv
 from .nn.mesh.features import heat_kernel_signature, mesh_features
 

@@ -1,6 +1,6 @@
 """EMNN inputs from host mesh containers: PyG ``Data``/``Batch`` and PyTorch3D ``Meshes``.
 
-Both return the keyword arguments of :meth:`symplugins.models.emnn.EMNN.forward`, so
+Both return the keyword arguments of :meth:`symplugins.models.emnn.model.EMNN.forward`, so
 ``model(**from_pyg(batch))`` and ``model(**from_meshes(meshes))`` run the same network on
 the same packed layout (``pos``, ``face [3, F]`` offset into the packed vertices,
 ``edge_index`` both ways, ``batch``). ``x`` defaults to the invariant mesh features of

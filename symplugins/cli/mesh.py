@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from symplugins.datasets.meshes import PART_NAMES
     from symplugins.geometry import SHAPE_CLASSES, edges_from_faces
     from symplugins.io.meshes import load_mesh
-    from symplugins.models.emnn_pretrained import load_pretrained
+    from symplugins.models.emnn.pretrained import load_pretrained
     from symplugins.nn.mesh.features import mesh_features
 
     model, cfg = load_pretrained(args.task, path=args.model)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from symplugins.cli import main
-from symplugins.models.emnn_pretrained import PRETRAINED, _DIR, load_pretrained
+from symplugins.models.emnn.pretrained import PRETRAINED, _DIR, load_pretrained
 
 trimesh = pytest.importorskip("trimesh")
 pytest.importorskip("torch_geometric")

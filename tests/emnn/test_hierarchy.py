@@ -5,8 +5,8 @@ import torch
 
 from meshes import random_mesh_batch
 from symplugins.groups import NodeAxis, NodeIndex, Point, random_o3
-from symplugins.models.emnn_baselines import MeshGCN
-from symplugins.models.emnn_hierarchy import MeshHierarchy, canonical_fps
+from symplugins.models.emnn.baselines import MeshGCN
+from symplugins.models.emnn.hierarchy import MeshHierarchy, canonical_fps
 from symplugins.testing import assert_permutation_equivariant, assert_sensitive
 
 

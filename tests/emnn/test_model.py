@@ -6,7 +6,7 @@ import torch
 
 from meshes import random_mesh_batch
 from symplugins.groups import NodeAxis, NodeIndex, Point, random_o3
-from symplugins.models.emnn import EMNN
+from symplugins.models.emnn.model import EMNN
 from symplugins.testing import (assert_equivariant, assert_permutation_equivariant,
                                 assert_sensitive)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import torch
 
-from .emnn import EMNN
+from .model import EMNN
 
 #: task -> file name in symplugins/pretrained
 PRETRAINED = {"classify": "emnn_procedural_classify.pt", "segment": "emnn_procedural_segment.pt"}
-_DIR = Path(__file__).resolve().parents[1] / "pretrained"
+_DIR = Path(__file__).resolve().parents[2] / "pretrained"
 
 
 def load_pretrained(task: str = "classify", *, path: str | Path | None = None) -> tuple[EMNN, dict]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..nn.mesh import check_mesh_inputs, normalize_per_mesh
-from ..nn.pool import scatter_max, scatter_mean
-from .emnn import EMNN, TASKS, mesh_batch
+from ...nn.mesh import check_mesh_inputs, normalize_per_mesh
+from ...nn.pool import scatter_max, scatter_mean
+from .model import EMNN, TASKS, mesh_batch
 
 
 def EGNNMesh(in_channels: int, hidden: int, out_channels: int, layers: int = 4, **kwargs) -> EMNN:

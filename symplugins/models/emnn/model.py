@@ -8,10 +8,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..nn.mesh import EMNNConv, check_mesh_inputs, normalize_per_mesh, vertex_normal_channel
-from ..nn.pool import scatter_max, scatter_mean
-from ..utils.checks import check_batch
-from .emnn_hierarchy import MeshHierarchy
+from ...nn.mesh import EMNNConv, check_mesh_inputs, normalize_per_mesh, vertex_normal_channel
+from ...nn.pool import scatter_max, scatter_mean
+from ...utils.checks import check_batch
+from .hierarchy import MeshHierarchy
 
 TASKS = ("node", "graph")
 

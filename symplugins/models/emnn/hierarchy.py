@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..graph import fps, knn_interpolate, radius
-from ..nn.pool import scatter_max
+from ...graph import fps, knn_interpolate, radius
+from ...nn.pool import scatter_max
 
 
 def canonical_fps(pos: Tensor, batch: Tensor, ratio: float) -> Tensor:
