@@ -1,6 +1,6 @@
 """MD with nequip's ASE calculator on the AOTI-compiled CG-EGNN; compare with eager checkpoint.
 
-    python md_compiled.py WORK/cgegnn.nequip.pt2 WORK/cgegnn.nequip.zip
+    python md_compiled.py WORK/cgegnn.nequip.pt2 WORK/train/last.ckpt
 """
 import json
 import sys
@@ -15,12 +15,13 @@ from nequip.integrations.ase import NequIPCalculator
 
 from symplugins.data import starting_geometry
 
-compiled, package = sys.argv[1], sys.argv[2]
+compiled, checkpoint = sys.argv[1], sys.argv[2]
 torch.set_num_threads(1)
 atoms = starting_geometry("ethanol")
 calc = NequIPCalculator.from_compiled_model(compiled, device="cpu")
-# eager reference from the .nequip.zip (nequip 0.19 names this loader with an underscore)
-eager = NequIPCalculator._from_saved_model(package, device="cpu")
+# eager reference rebuilt from the training checkpoint (nequip 0.19 names this loader
+# with an underscore)
+eager = NequIPCalculator._from_saved_model(checkpoint, device="cpu")
 ref = atoms.copy()
 atoms.calc, ref.calc = calc, eager
 f_diff = float(np.abs(atoms.get_forces() - ref.get_forces()).max())

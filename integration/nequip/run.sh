@@ -28,7 +28,7 @@ nequip-compile "$WORK/cgegnn.nequip.zip" "$WORK/cgegnn.nequip.pt2" \
 echo "   compile: $((SECONDS - t0)) s"
 
 echo "== ASE MD with NequIPCalculator.from_compiled_model"
-python "$HERE/md_compiled.py" "$WORK/cgegnn.nequip.pt2" "$WORK/cgegnn.nequip.zip"
+python "$HERE/md_compiled.py" "$WORK/cgegnn.nequip.pt2" "$WORK/train/last.ckpt"
 
 if [ "${SKIP_COMPILE_TESTS:-0}" != "1" ]; then
   echo "== nequip BaseEnergyModelTests compile subset"; t0=$SECONDS

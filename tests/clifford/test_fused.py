@@ -73,3 +73,12 @@ def test_cgegnn_same_outputs_and_forces_with_fused_kernel(hops):
 
     for got, ref in zip(run("fused-eager"), run("sparse")):
         torch.testing.assert_close(got, ref, atol=1e-11, rtol=1e-11)
+
+
+def test_fused_kernel_small_calls_run_the_sparse_code():
+    """Below ``FUSED_MIN_ROWS`` multivectors ``"fused"`` takes the eager sparse path (no compile)."""
+    alg = CliffordAlgebra((1, 1, 1), kernel="fused").double()
+    a, b = torch.randn(2, 3, 3, 8, dtype=torch.float64).unbind(0)
+    w = torch.randn(3, alg.n_paths, dtype=torch.float64)
+    assert a.numel() // alg.dim < alg.FUSED_MIN_ROWS
+    torch.testing.assert_close(alg.weighted_product(a, b, w), _reference(alg, a, b, w), atol=1e-13, rtol=1e-13)
