@@ -191,6 +191,7 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--kernel", choices=["sparse", "fused", "fused-eager"], default="fused",
                    help="CG-EGNN geometric-product kernel (fused = torch.compile'd, compiles on first step)")
+    p.add_argument("--name", default="", help="suffix of the run file (keeps runs with other budgets apart)")
     p.add_argument("--report", action="store_true", help="gather finished runs into results/nbody.*")
     args = p.parse_args(argv)
     if args.report:
@@ -199,7 +200,7 @@ def main(argv=None) -> None:
     rec = run_linear(args) if args.model == "linear" else run_train(args)
     rec.update(stamp())
     RUNS.mkdir(parents=True, exist_ok=True)
-    tag = "linear" if args.model == "linear" else f"{args.model}_h{rec['hops']}_s{args.seed}"
+    tag = "linear" if args.model == "linear" else f"{args.model}_h{rec['hops']}_s{args.seed}{args.name}"
     (RUNS / f"{tag}.json").write_text(json.dumps(rec, indent=2) + "\n")
     print(json.dumps(rec, indent=2))
 

@@ -44,7 +44,7 @@ def parse(argv=None):
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--hops", type=int, default=2)
     p.add_argument("--r-max", type=float, default=5.0)
-    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--steps", type=int, default=2000)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=5e-3)
     p.add_argument("--seed", type=int, default=0)

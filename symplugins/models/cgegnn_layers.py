@@ -74,7 +74,7 @@ class CliffordGraphConv(nn.Module):
     def forward(self, h: Tensor, x_edge: Tensor, edge_scalars: Tensor | None, weight: Tensor,
                 src: Tensor, dst: Tensor, rev: Tensor, has_rev: Tensor) -> Tensor:
         n = h.shape[0]
-        parts = [h[dst], h[src], x_edge] + ([edge_scalars] if edge_scalars is not None else [])
+        parts = [h.index_select(0, dst), h.index_select(0, src), x_edge] + ([edge_scalars] if edge_scalars is not None else [])
         m = self.message(torch.cat(parts, dim=1)) * weight[:, None, None]
         out = [h, _aggregate(m, dst, n)]
         if self.hops > 1:
@@ -85,13 +85,13 @@ class CliffordGraphConv(nn.Module):
     def _paths(self, h, x_edge, weight, src, dst, rev, has_rev) -> list[Tensor]:
         """Path sums ``A(t) [N, C, dim]`` for ``t = 2..hops`` (before normalization)."""
         gp, n, w = self.algebra.geometric_product, h.shape[0], weight[:, None, None]
-        b = w * gp(x_edge, self.start(h)[src])  # B1 [E, C, dim]
+        b = w * gp(x_edge, self.start(h).index_select(0, src))  # B1 [E, C, dim]
         a = _aggregate(b, dst, n)
         out = []
         keep = has_rev.to(h.dtype)[:, None, None]
         for t in range(self.hops - 1):
-            z = a[src] - b[rev] * keep
-            node = self.hop_node[t](h)[src]
+            z = a.index_select(0, src) - b.index_select(0, rev) * keep
+            node = self.hop_node[t](h).index_select(0, src)
             inner = self.algebra.weighted_product(self.hop_linear[t](z), node, self.hop_weight[t])
             b = w * gp(x_edge, inner)
             a = _aggregate(b, dst, n)
