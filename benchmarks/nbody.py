@@ -3,9 +3,12 @@
 Each run trains one model with Lightning on CPU (tqdm progress, checkpoint every
 validation, resume from ``last.ckpt``, best-validation checkpoint evaluated on test)
 and writes ``benchmarks/results/nbody_runs/<tag>.json``; ``--report`` gathers all runs
-into ``results/nbody.json`` + ``results/nbody.md`` (and RESULTS.md).
+into ``results/nbody.json`` + ``results/nbody.md`` (and RESULTS.md). CG-EGNN runs use the
+fused, torch.compile'd geometric-product kernel by default (``--kernel``; first step compiles)
+and skip per-call input validation (fixed-format tensors from the dataset).
 
     python benchmarks/nbody.py --model cgegnn --hops 2 --seed 0 --steps 3000
+    python benchmarks/nbody.py --model egnn --steps 4000 --name _4k   # run file egnn_h1_s0_4k.json
     python benchmarks/nbody.py --model linear
     python benchmarks/nbody.py --report
 

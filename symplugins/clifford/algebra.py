@@ -14,7 +14,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from .fused import FusedBilinear, fused_bilinear
+from .fused import _kernels, fused_bilinear
 from .product import bilinear_entries, bilinear_full
 from .tables import blade_bitmaps, blade_names, cayley_entries, grade_paths
 
@@ -38,7 +38,7 @@ class CliffordAlgebra(nn.Module):
     KERNELS = ("sparse", "fused", "fused-eager")
     #: below this many multivectors per call ``"fused"`` runs the ``"sparse"`` code: the compiled
     #: call's fixed overhead (guards, wrappers: ~0.3 ms on CPU) exceeds the work
-    FUSED_MIN_ROWS = 2048
+    FUSED_MIN_ROWS = 4096
 
     def __init__(self, metric: Sequence[float], *, kernel: str = "sparse"):
         super().__init__()
@@ -63,7 +63,6 @@ class CliffordAlgebra(nn.Module):
         self._buf("sign", sign.to(torch.get_default_dtype()))
         self._buf("paths", paths)
         self._entries = (tuple(left.tolist()), tuple(right.tolist()), tuple(out.tolist()))
-        self._inline = FusedBilinear(*self._entries, self.dim, compiled=False)
         self.full_table = len(left) == self.dim ** 2  # non-degenerate: all pairs, sorted by left blade
         k = torch.arange(len(left))
         self._buf("_right_onehot", torch.zeros(self.dim, len(left)).index_put_((right, k), torch.tensor(1.0)))
@@ -112,7 +111,9 @@ class CliffordAlgebra(nn.Module):
     def _bilinear(self, a: Tensor, b: Tensor, coef: Tensor) -> Tensor:
         if self.kernel != "sparse" and coef.dim() <= 2:
             if torch.compiler.is_compiling():  # inside torch.compile: plain ops, inductor fuses them
-                return self._inline.forward(a, b, coef)
+                # generated kernels live in a module-level cache, never on the module:
+                # the algebra stays picklable (nequip-package, torch.save of whole models)
+                return _kernels(*self._entries, self.dim, False).forward(a, b, coef)
             rows = max(a.numel(), b.numel()) // self.dim
             if self.kernel == "fused-eager" or rows >= self.FUSED_MIN_ROWS:
                 return fused_bilinear(a, b, self._entries, coef, self.dim, compiled=self.kernel == "fused")
