@@ -50,3 +50,19 @@ def test_import_nequip_stays_light():
             "assert 'symplugins.adapters.nequip' in sys.modules; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-2000:]
+
+
+def test_hops2_refuses_ambiguous_periodic_images():
+    """A cell narrower than 2 r_max links one atom pair through several images: refuse."""
+    import pytest
+    import torch
+    from nequip.data import AtomicDataDict
+
+    from symplugins.adapters.nequip.modules import _check_unambiguous_pairs
+
+    ok = torch.tensor([[0, 1], [1, 0]])
+    _check_unambiguous_pairs(ok, 2)
+    twice = torch.tensor([[0, 0, 1, 1], [1, 1, 0, 0]])  # same pair via two images
+    with pytest.raises(ValueError, match="too small for a CG-EGNN with hops>=2"):
+        _check_unambiguous_pairs(twice, 2)
+    assert AtomicDataDict.EDGE_INDEX_KEY == "edge_index"

@@ -15,6 +15,17 @@ from nequip.nn import GraphModuleMixin, with_edge_vectors_
 from symplugins.models.energy import CGEGNNEnergy
 
 
+def _check_unambiguous_pairs(edge_index: torch.Tensor, num_nodes: int) -> None:
+    """k-hop path reversal pairs each edge with its reverse by node pair; an atom pair linked
+    through several periodic images (cells narrower than 2 r_max) makes that ambiguous."""
+    key = edge_index[0] * num_nodes + edge_index[1]
+    if key.numel() and torch.unique(key).numel() < key.numel():
+        raise ValueError(
+            "this cell is too small for a CG-EGNN with hops>=2: some atom pair is linked through "
+            "several periodic images, which k-hop path reversal cannot tell apart; use a supercell "
+            "with every width >= 2 * r_max, or hops=1")
+
+
 class CGEGNNPerAtomEnergy(GraphModuleMixin, torch.nn.Module):
     """Unscaled per-atom energies ``eps_i - eps^0_{t_i}`` of a CG-EGNN (``0e`` per atom).
 
@@ -38,6 +49,8 @@ class CGEGNNPerAtomEnergy(GraphModuleMixin, torch.nn.Module):
     def forward(self, data: AtomicDataDict.Type) -> AtomicDataDict.Type:
         data = with_edge_vectors_(data, with_lengths=False)
         edge_index = data[AtomicDataDict.EDGE_INDEX_KEY].flip(0)
+        if self.energy.config["hops"] > 1 and not torch.compiler.is_compiling():
+            _check_unambiguous_pairs(edge_index, data[AtomicDataDict.POSITIONS_KEY].shape[0])
         batch = data.get(AtomicDataDict.BATCH_KEY, None)
         eps = self.energy.per_atom_energy(
             data[AtomicDataDict.ATOM_TYPE_KEY].view(-1), data[AtomicDataDict.POSITIONS_KEY],
