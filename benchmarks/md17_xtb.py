@@ -28,7 +28,7 @@ from potential_training import (  # noqa: E402
     CGBackend, NequIPBackend, PotentialModule, evaluate, loader, split, targets,
 )
 from symplugins.data import read_frames  # noqa: E402
-from symplugins.models.energy import CGEGNNEnergy  # noqa: E402
+from symplugins.models.potential.energy import CGEGNNEnergy  # noqa: E402
 
 
 def stats(frames):

@@ -1,7 +1,7 @@
 """Shared pieces for training interatomic potentials on xTB extxyz data with Lightning.
 
 A *backend* turns ASE frames into batches and a model into ``(energy [B], forces [N, 3])``:
-``CGBackend`` (our :class:`~symplugins.models.energy.CGEGNNEnergy`) and ``NequIPBackend``
+``CGBackend`` (our :class:`~symplugins.models.potential.energy.CGEGNNEnergy`) and ``NequIPBackend``
 (any nequip ``GraphModel``, e.g. nequip's own NequIP). The LightningModule minimises
 ``w_E * MSE(E / N) + w_F * MSE(F)`` and logs energy/force MAE.
 """
@@ -12,7 +12,7 @@ import torch
 import lightning as L
 
 from symplugins.data import read_frames
-from symplugins.models.forces import energy_and_forces
+from symplugins.models.potential.forces import energy_and_forces
 
 
 def split(n: int, n_train: int, n_val: int, seed: int = 0):

@@ -27,8 +27,8 @@ from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar  # noqa
 from common import command  # noqa: E402
 from potential_training import CGBackend, PotentialModule, evaluate, loader, split, targets  # noqa: E402
 from symplugins.data import read_frames  # noqa: E402
-from symplugins.models.checkpoint import save_potential  # noqa: E402
-from symplugins.models.energy import CGEGNNEnergy  # noqa: E402
+from symplugins.models.potential.checkpoint import save_potential  # noqa: E402
+from symplugins.models.potential.energy import CGEGNNEnergy  # noqa: E402
 
 DATA = HERE / "data" / "xtb"
 

@@ -6,8 +6,8 @@ papers and what is our construction.
 """
 from .clifford import CliffordAlgebra, Multivector
 from .models.cgegnn import CGEGNN, graph_centroid
-from .models.cgegnn_layers import CliffordGraphConv, CliffordMLP
-from .models.cgegnn_paths import enumerate_paths, reverse_edges
+from .models.cgegnn.layers import CliffordGraphConv, CliffordMLP
+from .models.cgegnn.paths import enumerate_paths, reverse_edges
 from .nn.clifford import MVLayerNorm, MVLinear, MVNormalize, MVSiLU, SteerableGeometricProduct
 
 __all__ = [

@@ -7,8 +7,8 @@ from ase.build import bulk, molecule
 from ase.calculators.fd import calculate_numerical_forces, calculate_numerical_stress
 
 from symplugins.ase import CGEGNNCalculator, list_pretrained
-from symplugins.models.checkpoint import load_potential, save_potential
-from symplugins.models.energy import CGEGNNEnergy
+from symplugins.models.potential.checkpoint import load_potential, save_potential
+from symplugins.models.potential.energy import CGEGNNEnergy
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@ import pytest
 import torch
 
 from symplugins.groups import NodeAxis, Point, Vector
-from symplugins.models.cutoff import polynomial_envelope, radius_edges
-from symplugins.models.energy import CGEGNNEnergy
-from symplugins.models.forces import energy_and_forces
+from symplugins.models.potential.cutoff import polynomial_envelope, radius_edges
+from symplugins.models.potential.energy import CGEGNNEnergy
+from symplugins.models.potential.forces import energy_and_forces
 from symplugins.testing import (
     assert_equivariant, assert_invariant, assert_permutation_equivariant, assert_sensitive,
 )

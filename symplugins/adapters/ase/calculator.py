@@ -12,10 +12,10 @@ import os
 import numpy as np
 import torch
 
-from symplugins.models.checkpoint import load_potential
-from symplugins.models.energy import CGEGNNEnergy
-from symplugins.models.forces import energy_and_forces
-from symplugins.models.validate import check_overlaps
+from symplugins.models.potential.checkpoint import load_potential
+from symplugins.models.potential.energy import CGEGNNEnergy
+from symplugins.models.potential.forces import energy_and_forces
+from symplugins.models.potential.validate import check_overlaps
 from symplugins.utils import require
 
 _ase_calc = require("ase.calculators.calculator", extra="ase", purpose="CGEGNNCalculator")
@@ -24,11 +24,11 @@ _stress = require("ase.stress", extra="ase")
 
 
 class CGEGNNCalculator(_ase_calc.Calculator):
-    """ASE calculator running a :class:`~symplugins.models.energy.CGEGNNEnergy`.
+    """ASE calculator running a :class:`~symplugins.models.potential.energy.CGEGNNEnergy`.
 
     Args:
         model: a ``CGEGNNEnergy`` or the path of a checkpoint written by
-            :func:`~symplugins.models.checkpoint.save_potential`.
+            :func:`~symplugins.models.potential.checkpoint.save_potential`.
         dtype: ``torch.float64`` (default, for energy-conserving MD) or ``torch.float32``.
         device: torch device (``"cpu"``, ``"cuda"``).
     """

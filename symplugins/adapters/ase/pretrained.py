@@ -4,7 +4,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from symplugins.models.checkpoint import load_checkpoint
+from symplugins.models.potential.checkpoint import load_checkpoint
 
 #: shipped CG-EGNN potentials are files ``cgegnn-<name>.pt`` (other families share the folder)
 PREFIX = "cgegnn-"

@@ -12,7 +12,7 @@ import torch
 from nequip.data import AtomicDataDict
 from nequip.nn import GraphModuleMixin, with_edge_vectors_
 
-from symplugins.models.energy import CGEGNNEnergy
+from symplugins.models.potential.energy import CGEGNNEnergy
 
 
 def _check_unambiguous_pairs(edge_index: torch.Tensor, num_nodes: int) -> None:

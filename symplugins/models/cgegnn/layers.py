@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..clifford import CliffordAlgebra
-from ..nn.clifford import MVLayerNorm, MVLinear, MVNormalize, MVSiLU, SteerableGeometricProduct
+from ...clifford import CliffordAlgebra
+from ...nn.clifford import MVLayerNorm, MVLinear, MVNormalize, MVSiLU, SteerableGeometricProduct
 
 __all__ = ["CliffordMLP", "CliffordGraphConv"]
 

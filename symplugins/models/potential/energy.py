@@ -13,7 +13,7 @@ each edge weighted by the polynomial envelope ``u(r_ij)`` (divided by
 ``eps^0_t`` is the output for an isolated atom of type ``t`` (so an isolated atom has
 energy ``b_t``); ``s_t``, ``b_t`` are per-type scales and shifts (buffers that follow
 ``.to(dtype)``; the model dtype is ``scales.dtype``). Forces and stress come from autograd
-(:mod:`symplugins.models.forces`).
+(:mod:`symplugins.models.potential.forces`).
 """
 from __future__ import annotations
 

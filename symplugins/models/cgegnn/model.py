@@ -10,7 +10,7 @@ CGENN's Clifford EGNN layer (MVLinear, steerable geometric products, MVSiLU,
 MVLayerNorm) for 1-hop messages and node updates; k-hop message passing over paths whose
 features are geometric products of successive relative positions.
 What is our construction (the seed paper publishes no code): the exact factorised
-non-backtracking path sum (:class:`~symplugins.models.cgegnn_layers.CliffordGraphConv`),
+non-backtracking path sum (:class:`~symplugins.models.cgegnn.layers.CliffordGraphConv`),
 path weights = product of edge weights, and the read-out of scalars (grade 0) and
 vectors (grade 1) from separate output channels.
 """
@@ -19,11 +19,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..clifford import CliffordAlgebra
-from ..nn.clifford import MVLinear, MVSiLU
-from .cgegnn_inputs import validate_inputs
-from .cgegnn_layers import CliffordGraphConv
-from .cgegnn_paths import reverse_edges
+from ...clifford import CliffordAlgebra
+from ...nn.clifford import MVLinear, MVSiLU
+from .inputs import validate_inputs
+from .layers import CliffordGraphConv
+from .paths import reverse_edges
 
 __all__ = ["CGEGNN"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ..utils import check_batch, check_finite, check_index, check_same_device_dtype, check_shape
+from ...utils import check_batch, check_finite, check_index, check_same_device_dtype, check_shape
 
 __all__ = ["validate_inputs"]
 
