@@ -19,6 +19,18 @@ class GeneratedDataset(_pyg.data.InMemoryDataset):
     """
 
     prefix = "generated"
+    SPLIT_SEEDS = {"train": 0, "val": 1, "test": 2}
+    ROTATIONS = ("none", "z", "so3")
+
+    @classmethod
+    def check_options(cls, split: str, rotate: str, num_per_class: int) -> None:
+        """Validate the options shared by the procedural datasets (ValueError naming the fix)."""
+        if split not in cls.SPLIT_SEEDS:
+            raise ValueError(f"'split' must be one of {tuple(cls.SPLIT_SEEDS)}, got {split!r}")
+        if rotate not in cls.ROTATIONS:
+            raise ValueError(f"'rotate' must be 'none', 'z' or 'so3', got {rotate!r}")
+        if not isinstance(num_per_class, int) or num_per_class < 1:
+            raise ValueError(f"'num_per_class' must be a positive int, got {num_per_class!r}")
 
     @property
     def raw_file_names(self) -> list[str]:

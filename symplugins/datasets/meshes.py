@@ -72,18 +72,12 @@ class ProceduralMeshes(GeneratedDataset):
     """
 
     prefix = "meshes"
-    SPLIT_SEEDS = {"train": 0, "val": 1, "test": 2}
 
     def __init__(self, root: str | Path, *, split: str = "train", num_per_class: int = 20,
                  rotate: str = "none", deform: float = 0.1, resolutions=RESOLUTIONS,
                  parts: str = "intrinsic", hks: int = 0, seed: int = 0, transform=None,
                  pre_transform=None, log: bool = False):
-        if split not in self.SPLIT_SEEDS:
-            raise ValueError(f"'split' must be one of {tuple(self.SPLIT_SEEDS)}, got {split!r}")
-        if rotate not in ("none", "z", "so3"):
-            raise ValueError(f"'rotate' must be 'none', 'z' or 'so3', got {rotate!r}")
-        if not isinstance(num_per_class, int) or num_per_class < 1:
-            raise ValueError(f"'num_per_class' must be a positive int, got {num_per_class!r}")
+        self.check_options(split, rotate, num_per_class)
         self.config = dict(split=split, num_per_class=num_per_class, rotate=rotate, deform=deform,
                            resolutions=list(resolutions), parts=parts, hks=hks, seed=seed)
         super().__init__(str(root), transform, pre_transform, log=log)

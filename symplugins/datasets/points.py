@@ -62,17 +62,11 @@ class ProceduralPointClouds(GeneratedDataset):
         deform: deformation strength. noise: Gaussian jitter (unit-ball scale). seed: base seed.
     """
 
-    SPLIT_SEEDS = {"train": 0, "val": 1, "test": 2}
 
     def __init__(self, root: str | Path, *, split: str = "train", num_per_class: int = 20,
                  num_points: int = 256, rotate: str = "none", deform: float = 0.1, noise: float = 0.01,
                  seed: int = 0, transform=None, pre_transform=None, log: bool = False):
-        if split not in self.SPLIT_SEEDS:
-            raise ValueError(f"'split' must be one of {tuple(self.SPLIT_SEEDS)}, got {split!r}")
-        if rotate not in ("none", "z", "so3"):
-            raise ValueError(f"'rotate' must be 'none', 'z' or 'so3', got {rotate!r}")
-        if not isinstance(num_per_class, int) or num_per_class < 1:
-            raise ValueError(f"'num_per_class' must be a positive int, got {num_per_class!r}")
+        self.check_options(split, rotate, num_per_class)
         self.config = dict(split=split, num_per_class=num_per_class, num_points=num_points, rotate=rotate,
                            deform=deform, noise=noise, seed=seed)
         super().__init__(str(root), transform, pre_transform, log=log)
