@@ -25,7 +25,7 @@ from common import stamp, write_results  # noqa: E402
 
 from symplugins.adapters.ase.md import run_md  # noqa: E402
 from symplugins.ase import CGEGNNCalculator  # noqa: E402
-from symplugins.data import label, read_frames, starting_geometry  # noqa: E402
+from symplugins.data import evaluate, label, read_frames, starting_geometry  # noqa: E402
 
 DATA = HERE / "data" / "xtb"
 
@@ -35,16 +35,10 @@ def force_errors(name: str) -> dict:
     for tag, file in (("300K", "ethanol_300K_test.extxyz"), ("500K", "ethanol_500K_test.extxyz")):
         frames = read_frames(DATA / file)
         e_ref, f_ref = label(frames)
-        calc = CGEGNNCalculator.pretrained(name)
-        e, f = [], []
-        for a in frames:
-            a = a.copy()
-            a.calc = calc
-            e.append(a.get_potential_energy())
-            f.append(a.get_forces())
-        de = np.asarray(e) - e_ref
+        e, f = evaluate(frames, CGEGNNCalculator.pretrained(name))
+        de = e - e_ref
         out[tag] = {"frames": len(frames),
-                    "force_mae_meV_per_A": float(np.abs(np.stack(f) - f_ref).mean() * 1e3),
+                    "force_mae_meV_per_A": float(np.abs(f - f_ref).mean() * 1e3),
                     "energy_mae_meV": float(np.abs(de - de.mean()).mean() * 1e3),
                     "energy_offset_meV": float(de.mean() * 1e3)}
     return out

@@ -4,9 +4,9 @@ Needs the ``chem`` extra (tblite, rdkit, ase): ``pip install 'symplugins[chem]'`
 """
 from .extxyz import append_frame, complete_frames, read_frames, repair
 from .molecules import MOLECULES, from_smiles, list_molecules, starting_geometry
-from .xtb import XTBConfig, generate, label, xtb_calculator
+from .xtb import XTBConfig, evaluate, generate, label, xtb_calculator
 
 __all__ = [
     "MOLECULES", "XTBConfig", "append_frame", "complete_frames", "from_smiles", "generate",
-    "label", "list_molecules", "read_frames", "repair", "starting_geometry", "xtb_calculator",
+    "evaluate", "label", "list_molecules", "read_frames", "repair", "starting_geometry", "xtb_calculator",
 ]

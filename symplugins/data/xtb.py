@@ -57,9 +57,8 @@ def xtb_calculator(method: str = "GFN2-xTB"):
     return tb.TBLite(method=method, verbosity=0)
 
 
-def label(frames, *, method: str = "GFN2-xTB") -> tuple[np.ndarray, np.ndarray]:
-    """Fresh xTB energies ``[F]`` (eV) and forces ``[F, N, 3]`` (eV/A) of ``frames``."""
-    calc = xtb_calculator(method)
+def evaluate(frames, calc) -> tuple[np.ndarray, np.ndarray]:
+    """Energies ``[F]`` (eV) and forces ``[F, N, 3]`` (eV/A) of ``frames`` under any ASE calculator."""
     energies, forces = [], []
     for atoms in frames:
         atoms = atoms.copy()
@@ -67,6 +66,11 @@ def label(frames, *, method: str = "GFN2-xTB") -> tuple[np.ndarray, np.ndarray]:
         energies.append(atoms.get_potential_energy())
         forces.append(atoms.get_forces())
     return np.asarray(energies), np.stack(forces)
+
+
+def label(frames, *, method: str = "GFN2-xTB") -> tuple[np.ndarray, np.ndarray]:
+    """Fresh xTB energies ``[F]`` (eV) and forces ``[F, N, 3]`` (eV/A) of ``frames``."""
+    return evaluate(frames, xtb_calculator(method))
 
 
 def _langevin(atoms, cfg: XTBConfig, rng):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ...graph import radius_graph
+
 
 def polynomial_envelope(x: Tensor, p: int = 6) -> Tensor:
     """``u(x)`` above for ``x = r / r_max`` of any shape; exactly 0 for ``x >= 1``."""
@@ -41,14 +43,9 @@ class PolynomialEnvelope(nn.Module):
 def radius_edges(pos: Tensor, r_max: float, batch: Tensor | None = None) -> Tensor:
     """All ordered pairs ``i != j`` of one graph with ``|x_j - x_i| < r_max``.
 
-    Dense O(N^2) (fine for molecules; no neighbour cap, so no silent truncation).
-    Returns ``edge_index [2, E]`` with row 0 = source/neighbour ``j``, row 1 = target ``i``.
+    The shared :func:`symplugins.graph.radius_graph` with no neighbour cap (no silent
+    truncation; the cell-list search takes over for large systems). Returns
+    ``edge_index [2, E]`` with row 0 = source/neighbour ``j``, row 1 = target ``i``.
     """
-    n = pos.shape[0]
     with torch.no_grad():
-        d = torch.cdist(pos, pos)
-        mask = (d < r_max) & ~torch.eye(n, dtype=torch.bool, device=pos.device)
-        if batch is not None:
-            mask &= batch.view(-1, 1) == batch.view(1, -1)
-        target, source = mask.nonzero(as_tuple=True)
-    return torch.stack([source, target])
+        return radius_graph(pos.detach(), r_max, batch, loop=False, max_num_neighbors=None)
