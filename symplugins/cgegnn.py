@@ -7,11 +7,11 @@ papers and what is our construction.
 from .clifford import CliffordAlgebra, Multivector
 from .models.cgegnn import CGEGNN, graph_centroid
 from .models.cgegnn.layers import CliffordGraphConv, CliffordMLP
-from .models.cgegnn.paths import enumerate_paths, reverse_edges
+from .models.cgegnn.paths import edge_reverse, enumerate_paths, reverse_edges
 from .nn.clifford import MVLayerNorm, MVLinear, MVNormalize, MVSiLU, SteerableGeometricProduct
 
 __all__ = [
     "CGEGNN", "CliffordAlgebra", "Multivector", "CliffordGraphConv", "CliffordMLP", "MVLinear",
     "MVNormalize", "MVSiLU", "MVLayerNorm", "SteerableGeometricProduct", "enumerate_paths",
-    "reverse_edges", "graph_centroid",
+    "reverse_edges", "edge_reverse", "graph_centroid",
 ]

@@ -41,11 +41,22 @@ def test_periodic_stress_and_forces():
     assert big.get_potential_energy() == pytest.approx(2 * atoms.get_potential_energy(), abs=1e-8)
 
 
-def test_small_cell_with_k_hop_paths_is_refused(potential):
+def test_small_cell_with_k_hop_paths_equals_supercell(potential):
+    """hops=2 on a cell narrower than 2 r_max (one pair through several images): energy,
+    forces and stress equal the 2x2x2 supercell's; forces and stress = -finite differences."""
     atoms = bulk("C", "diamond", a=3.57)
+    atoms.rattle(0.05, seed=2)
     atoms.calc = CGEGNNCalculator(potential)
-    with pytest.raises(ValueError, match="too small for a hops>=2 potential"):
-        atoms.get_potential_energy()
+    big = atoms.repeat((2, 2, 2))
+    big.calc = CGEGNNCalculator(potential)
+    assert big.get_potential_energy() == pytest.approx(8 * atoms.get_potential_energy(), abs=1e-9)
+    np.testing.assert_allclose(big.get_forces(), np.tile(atoms.get_forces(), (8, 1)), atol=1e-10)
+    np.testing.assert_allclose(big.get_stress(), atoms.get_stress(), atol=1e-10)
+    assert np.abs(atoms.get_forces()).max() > 1e-4
+    np.testing.assert_allclose(atoms.get_forces(), calculate_numerical_forces(atoms, eps=1e-5),
+                               atol=1e-7)
+    np.testing.assert_allclose(atoms.get_stress(), calculate_numerical_stress(atoms, eps=1e-5),
+                               atol=1e-7)
 
 
 def test_checkpoint_round_trip(potential, tmp_path):

@@ -124,3 +124,20 @@ def test_bad_config():
         CGEGNNEnergy(["H", "C"], shifts={"H": 1.0})
     with pytest.raises(ValueError, match="unique"):
         CGEGNNEnergy(["H", "H"])
+
+
+def test_isolated_cache_only_for_frozen_eval_and_invalidated_by_updates():
+    m = model().eval()
+    trainable = m(TYPES, pos())
+    m.requires_grad_(False)
+    first, again = m(TYPES, pos()), m(TYPES, pos())   # second call uses the cached eps^0
+    assert "_eps0_cache" in m.__dict__
+    torch.testing.assert_close(first, trainable)
+    torch.testing.assert_close(again, trainable)
+    with torch.no_grad():                            # any in-place update invalidates it
+        for p in m.core.parameters():
+            p.mul_(1.05)
+    changed = m(TYPES, pos())
+    m.__dict__.pop("_eps0_cache")
+    torch.testing.assert_close(changed, m(TYPES, pos()))
+    assert not torch.allclose(changed, trainable)

@@ -7,6 +7,7 @@ positions, elements the potential was not trained on, overlapping atoms -> Value
 """
 from __future__ import annotations
 
+import copy
 import os
 
 import numpy as np
@@ -27,7 +28,7 @@ class CGEGNNCalculator(_ase_calc.Calculator):
     """ASE calculator running a :class:`~symplugins.models.potential.energy.CGEGNNEnergy`.
 
     Args:
-        model: a ``CGEGNNEnergy`` or the path of a checkpoint written by
+        model: a ``CGEGNNEnergy`` (the calculator keeps a frozen copy) or the path of a checkpoint written by
             :func:`~symplugins.models.potential.checkpoint.save_potential`.
         dtype: ``torch.float64`` (default, for energy-conserving MD) or ``torch.float32``.
         device: torch device (``"cpu"``, ``"cuda"``).
@@ -39,9 +40,10 @@ class CGEGNNCalculator(_ase_calc.Calculator):
                  dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu",
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if not isinstance(model, CGEGNNEnergy):
-            model = load_potential(model)
-        self.model = model.to(device=device, dtype=dtype).eval()
+        # the calculator owns a frozen copy (inference only; the caller's model is left
+        # untouched), so the model can reuse its isolated-atom outputs between calls
+        model = copy.deepcopy(model) if isinstance(model, CGEGNNEnergy) else load_potential(model)
+        self.model = model.to(device=device, dtype=dtype).eval().requires_grad_(False)
         self.device, self.dtype = torch.device(device), dtype
         self._type_of = {name: i for i, name in enumerate(self.model.type_names)}
 
@@ -67,14 +69,6 @@ class CGEGNNCalculator(_ase_calc.Calculator):
         i, j, shift = _nl.primitive_neighbor_list(
             "ijS", atoms.pbc, atoms.cell.array, atoms.positions, self.model.r_max,
             self_interaction=False)
-        if self.model.config["hops"] > 1 and len(i):
-            pairs = np.unique(np.stack([i, j]), axis=1).shape[1]
-            if pairs < len(i):
-                raise ValueError(
-                    "this cell is too small for a hops>=2 potential: some atom pair is linked "
-                    "through several periodic images, which k-hop path reversal cannot tell "
-                    f"apart; use a supercell (atoms.repeat) with every width >= "
-                    f"{2 * self.model.r_max:g} A")
         edge_index = torch.as_tensor(np.stack([j, i]), dtype=torch.long, device=self.device)
         cell = torch.as_tensor(atoms.cell.array, dtype=self.dtype, device=self.device)
         return edge_index, torch.as_tensor(shift, dtype=self.dtype, device=self.device), cell

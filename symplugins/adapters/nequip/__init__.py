@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_LAZY = {"CGEGNNPerAtomEnergy": "modules", "CGEGNNModel": "builders"}
+_LAZY = {"CGEGNNMessagePassing": "modules", "CGEGNNReadout": "modules", "CGEGNNModel": "builders"}
 
 
 def __getattr__(name: str) -> Any:

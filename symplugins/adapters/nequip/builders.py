@@ -12,7 +12,9 @@ from nequip.model.energy_modules import _append_energy_modules
 from nequip.nn import ForceStressOutput, GraphModel, PerTypeScaleShift, SequentialGraphNetwork
 from nequip.scripts._package_utils import register_libraries_as_external_for_packaging
 
-from .modules import CGEGNNPerAtomEnergy
+from symplugins.models.potential.energy import CGEGNNEnergy
+
+from .modules import CGEGNNMessagePassing, CGEGNNReadout
 
 # `nequip-package` treats symplugins as an external library (like cuequivariance for
 # Allegro): packages reference the installed symplugins instead of copying its source.
@@ -43,14 +45,17 @@ def CGEGNNModel(r_max: float, type_names: Sequence[str], *, hidden: int = 16,
     if isinstance(avg_num_neighbors, dict):
         raise ValueError("'avg_num_neighbors' must be one float for CG-EGNN (per-type "
                          "values are not supported); use ${training_data_stats:num_neighbors_mean}")
-    per_atom = CGEGNNPerAtomEnergy(type_names, r_max, hidden=hidden, layers=layers, hops=hops,
-                                   envelope_p=polynomial_cutoff_p,
-                                   avg_num_neighbors=avg_num_neighbors)
+    energy = CGEGNNEnergy(type_names, r_max=r_max, hidden=hidden, layers=layers, hops=hops,
+                          envelope_p=polynomial_cutoff_p, avg_num_neighbors=avg_num_neighbors)
+    # one weight set, two graph modules: node_features = hidden x (0e+1o+1e+0o) between them
+    message = CGEGNNMessagePassing(energy)
+    readout = CGEGNNReadout(energy, irreps_in=message.irreps_out)
     scale_shift = PerTypeScaleShift(
         type_names=list(type_names), field=AtomicDataDict.PER_ATOM_ENERGY_KEY,
         scales=per_type_energy_scales, shifts=per_type_energy_shifts,
         scales_trainable=per_type_energy_scales_trainable,
-        shifts_trainable=per_type_energy_shifts_trainable, irreps_in=per_atom.irreps_out)
-    model = SequentialGraphNetwork({"cgegnn": per_atom, "per_type_energy_scale_shift": scale_shift})
+        shifts_trainable=per_type_energy_shifts_trainable, irreps_in=readout.irreps_out)
+    model = SequentialGraphNetwork({"cgegnn": message, "readout": readout,
+                                    "per_type_energy_scale_shift": scale_shift})
     model = _append_energy_modules(model, type_names=type_names, pair_potential=pair_potential)
     return ForceStressOutput(model, do_derivatives)

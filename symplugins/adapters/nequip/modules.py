@@ -1,59 +1,126 @@
-"""CG-EGNN as a NequIP graph module: ``AtomicDataDict -> per_atom_energy``.
+"""CG-EGNN as NequIP graph modules: message passing -> multivector node features -> energy.
 
-Imports only torch, ``nequip.data``, ``nequip.nn`` and the symplugins core, so the module
-can be interned by ``nequip-package`` and exported by ``nequip-compile``.
+``CGEGNNMessagePassing`` writes the hidden Cl(3,0) multivectors of every atom to
+``node_features``, declared as the e3nn irreps ``hidden x (0e + 1o + 1e + 0o)``, and
+``CGEGNNReadout`` declares that field as its input and writes ``per_atom_energy`` (``0e``),
+so nequip's irreps bookkeeping (``SequentialGraphNetwork``) and equivariance tests
+(parity included) see and check them. Imports only torch, e3nn, ``nequip.data``,
+``nequip.nn`` and the symplugins core, so the modules can be packaged and exported.
+
+Blade <-> irreps map, per channel (our blades ``1, e1, e2, e3, e12, e13, e23, e123``).
+e3nn 0.6's ``l = 1`` basis is ``(x, y, z)``: ``Irreps("1o").D_from_matrix(R) == R``
+(tests/nequip pins this, so a basis change in e3nn is caught). A bivector is stored as its
+Hodge dual pseudovector ``p = (e23, e31, e12) = (e23, -e13, e12)``, which transforms as
+``det(R) R p`` (``1e``); the pseudoscalar ``e123`` picks up ``det(R)`` (``0o``)::
+
+    e3nn slot:  0e | 1o_x 1o_y 1o_z | 1e_x  1e_y  1e_z | 0o
+    blade:      1  | e1   e2   e3   | e23   -e13  e12  | e123
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
-
 import torch
+from e3nn.o3 import Irreps
 
 from nequip.data import AtomicDataDict
 from nequip.nn import GraphModuleMixin, with_edge_vectors_
 
+from symplugins.models.cgegnn.paths import edge_reverse
 from symplugins.models.potential.energy import CGEGNNEnergy
 
-
-def _check_unambiguous_pairs(edge_index: torch.Tensor, num_nodes: int) -> None:
-    """k-hop path reversal pairs each edge with its reverse by node pair; an atom pair linked
-    through several periodic images (cells narrower than 2 r_max) makes that ambiguous."""
-    key = edge_index[0] * num_nodes + edge_index[1]
-    if key.numel() and torch.unique(key).numel() < key.numel():
-        raise ValueError(
-            "this cell is too small for a CG-EGNN with hops>=2: some atom pair is linked through "
-            "several periodic images, which k-hop path reversal cannot tell apart; use a supercell "
-            "with every width >= 2 * r_max, or hops=1")
+# e3nn slot k of one channel holds SIGN_OF_SLOT[k] * blade BLADE_OF_SLOT[k] (module docstring)
+BLADE_OF_SLOT = (0, 1, 2, 3, 6, 5, 4, 7)
+SIGN_OF_SLOT = (1.0, 1.0, 1.0, 1.0, 1.0, -1.0, 1.0, 1.0)
+MULTIVECTOR_IRREPS = Irreps("0e + 1o + 1e + 0o")
 
 
-class CGEGNNPerAtomEnergy(GraphModuleMixin, torch.nn.Module):
-    """Unscaled per-atom energies ``eps_i - eps^0_{t_i}`` of a CG-EGNN (``0e`` per atom).
+def multivector_irreps(channels: int) -> Irreps:
+    """``channels x (0e + 1o + 1e + 0o)``: the irreps of ``[N, channels, 8]`` multivectors."""
+    return MULTIVECTOR_IRREPS * channels
+
+
+def blades_to_irreps(h: torch.Tensor) -> torch.Tensor:
+    """Cl(3,0) blade coefficients ``[N, C, 8]`` -> e3nn-ordered features ``[N, C * 8]``."""
+    sign = torch.tensor(SIGN_OF_SLOT, dtype=h.dtype, device=h.device)
+    return (h[..., list(BLADE_OF_SLOT)] * sign).reshape(h.shape[0], -1)
+
+
+def irreps_to_blades(x: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`blades_to_irreps`: ``[N, C * 8] -> [N, C, 8]`` blade coefficients."""
+    sign = torch.tensor(SIGN_OF_SLOT, dtype=x.dtype, device=x.device)
+    slots = x.reshape(x.shape[0], -1, 8) * sign  # signs are +-1: their own inverse
+    return slots[..., [BLADE_OF_SLOT.index(b) for b in range(8)]]
+
+
+class CGEGNNMessagePassing(GraphModuleMixin, torch.nn.Module):
+    """CG-EGNN message passing: ``AtomicDataDict -> node_features`` (hidden multivectors).
 
     nequip's ``edge_index`` has row 0 = centre ``i``, row 1 = neighbour ``j`` and
     ``edge_vectors = x_j - x_i (+ cell shift)``; CG-EGNN takes row 0 = source ``j``, so
     the rows are swapped. Edge vectors are built here (``with_edge_vectors_``) so forces
-    and stress come from autograd in ``ForceStressOutput``. Per-type scale/shift and the
-    sum to total energy are nequip's own ``PerTypeScaleShift`` / ``AtomwiseReduce``.
+    and stress come from autograd in ``ForceStressOutput``. k-hop paths (``hops >= 2``)
+    step back only along an edge's true reverse, found from ``edge_cell_shift`` (same
+    pair, opposite direction, negated shift), so cells narrower than ``2 r_max`` work.
+    ``energy`` (a :class:`CGEGNNEnergy`) holds the weights and is shared with
+    :class:`CGEGNNReadout`. Output: ``node_features [N, hidden * 8]``.
     """
 
-    def __init__(self, type_names: Sequence[str], r_max: float, *, hidden: int = 16,
-                 layers: int = 2, hops: int = 1, envelope_p: int = 6,
-                 avg_num_neighbors: Optional[float] = None, irreps_in=None) -> None:
+    def __init__(self, energy: CGEGNNEnergy, *, irreps_in=None,
+                 out_field: str = AtomicDataDict.NODE_FEATURES_KEY) -> None:
         super().__init__()
-        self.energy = CGEGNNEnergy(type_names, r_max=r_max, hidden=hidden, layers=layers,
-                                   hops=hops, envelope_p=envelope_p,
-                                   avg_num_neighbors=avg_num_neighbors)
+        self.energy, self.out_field = energy, out_field
         self._init_irreps(irreps_in=irreps_in,
+                          irreps_out={out_field: multivector_irreps(energy.core.hidden)})
+
+    def forward(self, data: AtomicDataDict.Type) -> AtomicDataDict.Type:
+        energy = self.energy
+        dtype = energy.scales.dtype
+        data = with_edge_vectors_(data, with_lengths=False)
+        edge_index = data[AtomicDataDict.EDGE_INDEX_KEY].flip(0)  # rows (j, i)
+        pos = data[AtomicDataDict.POSITIONS_KEY].to(dtype)
+        vec = data[AtomicDataDict.EDGE_VECTORS_KEY].to(dtype)  # x_j - x_i (+ shift)
+        rev = None
+        if energy.config["hops"] > 1:
+            shift = None
+            if AtomicDataDict.CELL_KEY in data and AtomicDataDict.EDGE_CELL_SHIFT_KEY in data:
+                shift = data[AtomicDataDict.EDGE_CELL_SHIFT_KEY]
+            rev = edge_reverse(edge_index, pos.shape[0], shift)
+        r = vec.norm(dim=-1)
+        types = data[AtomicDataDict.ATOM_TYPE_KEY].view(-1)
+        onehot = torch.nn.functional.one_hot(types, energy.num_types).to(dtype)
+        # the inputs of CGEGNNEnergy.per_atom_energy (CG-EGNN's edge_vec is x_i - x_j)
+        h = energy.core.multivectors(
+            onehot, None, pos, edge_index, data.get(AtomicDataDict.BATCH_KEY, None),
+            edge_weight=energy.envelope(r) * energy.edge_norm,
+            edge_attr=energy.radial_basis(r) if energy.num_basis else None,
+            edge_vec=-vec, edge_reverse=rev, check_inputs=False)
+        data[self.out_field] = blades_to_irreps(h)
+        return data
+
+
+class CGEGNNReadout(GraphModuleMixin, torch.nn.Module):
+    """CG-EGNN energy head: ``node_features`` multivectors -> ``per_atom_energy`` (``0e``).
+
+    ``eps_i = head(h_i)_0 - head(h^0_{t_i})_0`` with ``h^0_t`` the hidden state of an
+    isolated atom of type ``t``, times the energy model's (identity by default) per-type
+    scale/shift: exactly :meth:`CGEGNNEnergy.per_atom_energy`. nequip's
+    ``PerTypeScaleShift`` and ``AtomwiseReduce`` follow in the builder.
+    """
+
+    def __init__(self, energy: CGEGNNEnergy, *, irreps_in=None,
+                 field: str = AtomicDataDict.NODE_FEATURES_KEY) -> None:
+        super().__init__()
+        self.energy, self.field = energy, field
+        expected = {field: multivector_irreps(energy.core.hidden)}
+        # the expectation also goes into irreps_in, so SequentialGraphNetwork checks it too
+        self._init_irreps(irreps_in={**expected, **(irreps_in or {})}, my_irreps_in=expected,
                           irreps_out={AtomicDataDict.PER_ATOM_ENERGY_KEY: "0e"})
 
     def forward(self, data: AtomicDataDict.Type) -> AtomicDataDict.Type:
-        data = with_edge_vectors_(data, with_lengths=False)
-        edge_index = data[AtomicDataDict.EDGE_INDEX_KEY].flip(0)
-        if self.energy.config["hops"] > 1 and not torch.compiler.is_compiling():
-            _check_unambiguous_pairs(edge_index, data[AtomicDataDict.POSITIONS_KEY].shape[0])
-        batch = data.get(AtomicDataDict.BATCH_KEY, None)
-        eps = self.energy.per_atom_energy(
-            data[AtomicDataDict.ATOM_TYPE_KEY].view(-1), data[AtomicDataDict.POSITIONS_KEY],
-            edge_index, data[AtomicDataDict.EDGE_VECTORS_KEY], batch)
-        data[AtomicDataDict.PER_ATOM_ENERGY_KEY] = eps.unsqueeze(-1)
+        energy = self.energy
+        dtype = energy.scales.dtype
+        types = data[AtomicDataDict.ATOM_TYPE_KEY].view(-1)
+        eps = energy.core.readout(irreps_to_blades(data[self.field]))[0][:, 0]
+        eps0 = energy.isolated_outputs(dtype, eps.device).index_select(0, types)
+        e = energy.scales[types].to(dtype) * (eps - eps0) + energy.shifts[types].to(dtype)
+        data[AtomicDataDict.PER_ATOM_ENERGY_KEY] = e.unsqueeze(-1)
         return data

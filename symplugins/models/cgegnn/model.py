@@ -38,6 +38,18 @@ def graph_centroid(pos: Tensor, batch: Tensor | None) -> Tensor:
     return sums[batch] / counts[batch].unsqueeze(-1)
 
 
+def _check_edge_reverse(edge_reverse: Tensor | None, num_edges: int) -> None:
+    """``edge_reverse`` must be a long ``[E]`` tensor of edge ids or ``-1``."""
+    if edge_reverse is None:
+        return
+    if edge_reverse.dtype != torch.long or edge_reverse.shape != (num_edges,):
+        raise ValueError(f"'edge_reverse' must be a long tensor of shape [{num_edges}] (one reverse edge "
+                         f"id per edge, -1 for none), got {edge_reverse.dtype} {list(edge_reverse.shape)}; "
+                         f"build it with symplugins.cgegnn.edge_reverse(edge_index, num_nodes, cell_shift)")
+    if num_edges and (edge_reverse.min() < -1 or edge_reverse.max() >= num_edges):
+        raise ValueError(f"'edge_reverse' holds ids outside [-1, {num_edges - 1}]")
+
+
 class CGEGNN(nn.Module):
     """E(3)-equivariant Clifford graph network: ``(scalars, vectors) -> (scalars, vectors)``.
 
@@ -58,7 +70,15 @@ class CGEGNN(nn.Module):
     follows PyG: row 0 = source j, row 1 = target i (messages j -> i). ``edge_weight``
     multiplies every message along its edge; a k-hop path is weighted by the product of
     its edge weights (smooth cutoff envelopes keep outputs smooth). ``edge_vec``
-    overrides ``pos[i] - pos[j]`` (e.g. with periodic cell shifts).
+    overrides ``pos[i] - pos[j]`` (e.g. with periodic cell shifts). ``edge_reverse [E]``
+    (long, ``-1`` = none) is the reverse of each edge, which k-hop paths must not step
+    back along; by default edges are paired by node pair, which is ambiguous when one
+    pair has several edges (periodic images): build it with
+    :func:`~symplugins.models.cgegnn.paths.edge_reverse` from the cell shifts.
+
+    :meth:`multivectors` returns the final hidden node multivectors ``[N, hidden, 8]``
+    (Cl(3,0) blades ``1, e1, e2, e3, e12, e13, e23, e123``) and :meth:`readout` maps them
+    to the outputs: ``forward = readout . multivectors``.
     """
 
     def __init__(self, scalar_in: int, vector_in: int, hidden: int, scalar_out: int, vector_out: int,
@@ -91,9 +111,20 @@ class CGEGNN(nn.Module):
     def forward(self, scalars: Tensor | None, vectors: Tensor | None, pos: Tensor, edge_index: Tensor,
                 batch: Tensor | None = None, *, edge_weight: Tensor | None = None,
                 edge_attr: Tensor | None = None, edge_vec: Tensor | None = None,
-                check_inputs: bool = True) -> tuple[Tensor, Tensor]:
+                edge_reverse: Tensor | None = None, check_inputs: bool = True) -> tuple[Tensor, Tensor]:
+        return self.readout(self.multivectors(
+            scalars, vectors, pos, edge_index, batch, edge_weight=edge_weight, edge_attr=edge_attr,
+            edge_vec=edge_vec, edge_reverse=edge_reverse, check_inputs=check_inputs))
+
+    def multivectors(self, scalars: Tensor | None, vectors: Tensor | None, pos: Tensor,
+                     edge_index: Tensor, batch: Tensor | None = None, *,
+                     edge_weight: Tensor | None = None, edge_attr: Tensor | None = None,
+                     edge_vec: Tensor | None = None, edge_reverse: Tensor | None = None,
+                     check_inputs: bool = True) -> Tensor:
+        """Final hidden node multivectors ``[N, hidden, 8]`` (arguments as :meth:`forward`)."""
         if check_inputs and not torch.compiler.is_compiling():
             validate_inputs(self, scalars, vectors, pos, edge_index, batch, edge_weight, edge_attr, edge_vec)
+            _check_edge_reverse(edge_reverse, edge_index.shape[1])
         alg, n = self.algebra, pos.shape[0]
         src, dst = edge_index[0], edge_index[1]
         h = self.embed(self._node_multivectors(scalars, vectors, pos, batch))
@@ -101,12 +132,19 @@ class CGEGNN(nn.Module):
         x_edge = alg.embed(vec, 1).unsqueeze(1)
         edge_scalars = None if edge_attr is None or self.edge_in == 0 else alg.embed(edge_attr.unsqueeze(-1), 0)
         weight = torch.ones_like(vec[:, 0]) if edge_weight is None else edge_weight
-        if self.hops > 1:
+        if self.hops == 1:
+            rev, has_rev = src, torch.zeros_like(src, dtype=torch.bool)
+        elif edge_reverse is None:
             rev, has_rev = reverse_edges(edge_index, n)
         else:
-            rev, has_rev = src, torch.zeros_like(src, dtype=torch.bool)
+            has_rev = edge_reverse >= 0
+            rev = edge_reverse.clamp(min=0)
         for conv in self.convs:
             h = conv(h, x_edge, edge_scalars, weight, src, dst, rev, has_rev)
+        return h
+
+    def readout(self, h: Tensor) -> tuple[Tensor, Tensor]:
+        """``h [N, hidden, 8] -> (scalars [N, S'], vectors [N, V', 3])`` (the output head)."""
         out = self.head(h)
         return out[:, :self.scalar_out, 0], out[:, self.scalar_out:, 1:4]
 

@@ -86,11 +86,12 @@ class CGEGNNEnergy(nn.Module):
         return (2.0 / self.r_max) ** 0.5 * torch.sin(n * torch.pi * x / self.r_max) / x
 
     def _core(self, onehot: Tensor, pos: Tensor, edge_index: Tensor, batch: Tensor | None,
-              weight: Tensor, edge_vec: Tensor) -> Tensor:
+              weight: Tensor, edge_vec: Tensor, edge_reverse: Tensor | None = None) -> Tensor:
         # CGEGNN's edge_vec is x_target - x_source = x_i - x_j (ours: x_j - x_i)
         attr = self.radial_basis(edge_vec.norm(dim=-1)) if self.num_basis else None
         scalars, _ = self.core(onehot, None, pos, edge_index, batch, edge_weight=weight,
-                               edge_attr=attr, edge_vec=-edge_vec, check_inputs=False)
+                               edge_attr=attr, edge_vec=-edge_vec, edge_reverse=edge_reverse,
+                               check_inputs=False)
         return scalars[:, 0]
 
     def isolated_outputs(self, dtype: torch.dtype, device: torch.device) -> Tensor:
@@ -100,19 +101,42 @@ class CGEGNNEnergy(nn.Module):
         return self._core(eye, eye.new_zeros(self.num_types, 3), empty, None,
                           eye.new_zeros(0), eye.new_zeros(0, 3))
 
+    def _isolated_cached(self, dtype: torch.dtype, device: torch.device) -> Tensor:
+        """``eps^0`` reused across calls while no parameter can change or needs a gradient.
+
+        Inference (MD) with frozen parameters (``requires_grad_(False)``, as the ASE
+        calculator does) skips the isolated-atom forward; the cache key holds the
+        parameters' in-place version counters, so ``load_state_dict`` or an optimiser
+        step invalidates it. Training, tracing and compiling always recompute.
+        """
+        params = list(self.core.parameters())
+        if (self.training or torch.compiler.is_compiling() or torch.jit.is_scripting()
+                or any(p.requires_grad for p in params)):
+            return self.isolated_outputs(dtype, device)
+        key = (dtype, device, tuple((id(p), p._version) for p in params))
+        cached = self.__dict__.get("_eps0_cache")
+        if cached is None or cached[0] != key:
+            with torch.no_grad():
+                cached = (key, self.isolated_outputs(dtype, device))
+            self.__dict__["_eps0_cache"] = cached
+        return cached[1]
+
     def per_atom_energy(self, types: Tensor, pos: Tensor, edge_index: Tensor,
-                        edge_vec: Tensor, batch: Tensor | None = None) -> Tensor:
+                        edge_vec: Tensor, batch: Tensor | None = None,
+                        edge_reverse: Tensor | None = None) -> Tensor:
         """Per-atom energies ``[N]`` (model dtype); no input checks (hot path).
 
         ``edge_index [2, E]``: row 0 = neighbour ``j``, row 1 = centre ``i``;
-        ``edge_vec [E, 3] = x_j - x_i`` (plus the periodic image shift).
+        ``edge_vec [E, 3] = x_j - x_i`` (plus the periodic image shift);
+        ``edge_reverse [E]``: reverse edge ids for k-hop paths (``-1`` = none; default:
+        paired by node pair, see :func:`symplugins.cgegnn.edge_reverse`).
         """
         dtype = self.scales.dtype
         pos, edge_vec = pos.to(dtype), edge_vec.to(dtype)
         weight = self.envelope(edge_vec.norm(dim=-1)) * self.edge_norm
         onehot = nn.functional.one_hot(types, self.num_types).to(dtype)
-        eps = self._core(onehot, pos, edge_index, batch, weight, edge_vec)
-        eps0 = self.isolated_outputs(dtype, pos.device).index_select(0, types)
+        eps = self._core(onehot, pos, edge_index, batch, weight, edge_vec, edge_reverse)
+        eps0 = self._isolated_cached(dtype, pos.device).index_select(0, types)
         return self.scales[types].to(dtype) * (eps - eps0) + self.shifts[types].to(dtype)
 
     def forward(self, types: Tensor, pos: Tensor, batch: Tensor | None = None,

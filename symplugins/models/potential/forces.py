@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ..cgegnn.paths import edge_reverse
 from .cutoff import radius_edges
 from .energy import CGEGNNEnergy
 
@@ -48,7 +49,11 @@ def energy_and_forces(model: CGEGNNEnergy, types: Tensor, pos: Tensor, *,
         x, c = pos + pos @ sym, cell.to(dtype) + cell.to(dtype) @ sym
         inputs.append(strain)
     vec = edge_vectors(x, edge_index, shifts, c)
-    e_atom = model.per_atom_energy(types, x, edge_index, vec, batch)
+    # k-hop paths step back only along an edge's true reverse (same pair, -S): cells
+    # narrower than 2 r_max link one atom pair through several images
+    rev = (edge_reverse(edge_index, pos.shape[0], shifts)
+           if shifts is not None and model.config["hops"] > 1 else None)
+    e_atom = model.per_atom_energy(types, x, edge_index, vec, batch, edge_reverse=rev)
     energy = (e_atom.sum().unsqueeze(0) if batch is None
               else e_atom.new_zeros(num_graphs).index_add(0, batch, e_atom))
     grads = torch.autograd.grad(energy.sum(), inputs, create_graph=training)
