@@ -38,9 +38,10 @@ GEOM_IN = [None, Point(), None, None]
 
 
 @pytest.mark.equivariance
-def test_e3_mode_is_e3_equivariant(dtype):
+@pytest.mark.parametrize("paper_face_mlp", [False, True])
+def test_e3_mode_is_e3_equivariant(dtype, paper_face_mlp):
     torch.manual_seed(0)
-    conv = boosted(EMNNConv(4, 6, mode="E3"))
+    conv = boosted(EMNNConv(4, 6, mode="E3", paper_face_mlp=paper_face_mlp))
     args, _ = inputs(dtype)
     assert_equivariant(conv, args, GEOM_IN, [None, Point()], group="E3", dtype=dtype)
     assert_sensitive(conv, args, GEOM_IN, [None, Point()], element=SHEAR.to(dtype))
@@ -93,8 +94,9 @@ def test_face_normal_is_a_pseudovector(dtype):
 
 
 def _reference_face_term(h, X, face, phi_f, phi_xf):
-    """Slow loop over faces and corners: where every corner message must land."""
-    m_out = torch.zeros(h.shape[0], phi_f[-2].out_features, dtype=h.dtype)
+    """Slow loop over faces and corners: where every corner message must land (default order:
+    ``q = phi_f[:3](x)`` per corner, ``m_i = silu(sum q)``, ``Phi_f(q)`` along the normal)."""
+    m_out = torch.zeros(h.shape[0], phi_f[2].out_features, dtype=h.dtype)
     dX = torch.zeros_like(X)
     for f in range(face.shape[1]):
         p = face[:, f].tolist()
@@ -102,10 +104,10 @@ def _reference_face_term(h, X, face, phi_f, phi_xf):
         area = 0.5 * n.norm(dim=-1)
         for k in range(3):
             others = (h[p[(k + 1) % 3]] + h[p[(k + 2) % 3]]) / 2
-            m = phi_f(torch.cat([h[p[k]], others, area]))
-            m_out[p[k]] += m
-            dX[p[k]] += phi_xf(m).view(-1, 1) * n
-    return m_out, dX
+            q = phi_f[:3](torch.cat([h[p[k]], others, area]))
+            m_out[p[k]] += q
+            dX[p[k]] += phi_xf(q).view(-1, 1) * n
+    return torch.nn.functional.silu(m_out), dX
 
 
 def test_face_messages_land_on_their_corners():
@@ -177,6 +179,7 @@ def test_constructor_validation_and_repr():
     n = sum(p.numel() for p in conv.parameters())
     assert repr(conv) == f"EMNNConv(4 -> 8, vectors 2 -> 2, faces, mode=E3 | {n:,} params)"
     assert "no faces" in repr(EMNNConv(4, 4, use_faces=False))
+    assert "paper phi_f" in repr(EMNNConv(4, 4, paper_face_mlp=True))
     conv.reset_parameters()
     assert conv.phi_xf[-1].weight.abs().max() < 1e-2
     torch.testing.assert_close(conv.mix.detach(), torch.eye(1))

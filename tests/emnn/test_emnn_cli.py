@@ -28,6 +28,20 @@ def test_shipped_models_load_small_and_weights_only(task):
     assert cfg["task"] == ("graph" if task == "classify" else "node") and not model.training
 
 
+def test_face_mlp_order_is_read_from_the_file(tmp_path):
+    """Same parameter names, different functions: the file's ``face_mlp`` picks the order;
+    files without it were trained in the paper's order; unknown orders are refused."""
+    blob = torch.load(_DIR / PRETRAINED["classify"], weights_only=True)
+    assert blob["config"]["face_mlp"] == "sum-then-silu"
+    blob["config"].pop("face_mlp")
+    torch.save(blob, tmp_path / "old.pt")
+    assert load_pretrained(path=tmp_path / "old.pt")[0].convs[0].paper_face_mlp
+    blob["config"]["face_mlp"] = "Linear-SiLU-Linear"
+    torch.save(blob, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="face MLP this version does not build.*--save-pretrained"):
+        load_pretrained(path=tmp_path / "other.pt")
+
+
 def test_cli_classify_prints_probabilities(tmp_path, capsys):
     f = tmp_path / "torus.ply"
     write_mesh(f, 2)  # class 2 = torus

@@ -1,15 +1,16 @@
 """The factorised message terms against slow per-edge / per-corner loops (the paper's formulas)."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from meshes import random_mesh_batch
 from symplugins.nn.mesh import EMNNConv, edge_term, face_term
 
 
-def _conv(c_in: int, c_out: int) -> EMNNConv:
+def _conv(c_in: int, c_out: int, paper_face_mlp: bool = False) -> EMNNConv:
     torch.manual_seed(0)
-    conv = EMNNConv(3, 4, vector_channels=(c_in, c_out)).double()
+    conv = EMNNConv(3, 4, vector_channels=(c_in, c_out), paper_face_mlp=paper_face_mlp).double()
     for head in (conv.phi_x, conv.phi_xf):
         torch.nn.init.normal_(head[-1].weight, std=0.5)
     return conv
@@ -38,21 +39,25 @@ def _reference_edge_term(h, X, ei, phi_e, phi_x, c_out):
     return m_i, dX, lap
 
 
-def _reference_face_term_e3(h, X, face, phi_f, phi_xf, c_out, lap, eps):
-    """E(3) face term corner by corner: ``u = n (n . L_p) / (|n| sqrt(|L_p|^2 + eps^2))``."""
+def _reference_face_term_e3(h, X, face, phi_f, phi_xf, c_out, lap, eps, per_corner):
+    """E(3) face term corner by corner: ``u = n (n . L_p) / (|n| sqrt(|L_p|^2 + eps^2))``.
+
+    ``per_corner``: ``m_i = sum phi_f(x_fk)``; else ``m_i = silu(sum phi_f[:3](x_fk))`` (the
+    last SiLU after the sum) and ``Phi_f`` gets the pre-activation ``phi_f[:3](x_fk)``."""
     n_v, c = X.shape[:2]
-    m_out = torch.zeros(n_v, phi_f[-2].out_features, dtype=X.dtype)
+    m_out = torch.zeros(n_v, phi_f[2].out_features, dtype=X.dtype)
     dX = torch.zeros(n_v, c_out, 3, dtype=X.dtype)
     for p in face.T.tolist():
         nrm = torch.linalg.cross(X[p[0]] - X[p[1]], X[p[0]] - X[p[2]], dim=-1)   # [C, 3]
         area = 0.5 * nrm.norm(dim=-1)
         for k in range(3):
-            m = phi_f(torch.cat([h[p[k]], (h[p[(k + 1) % 3]] + h[p[(k + 2) % 3]]) / 2, area]))
+            x = torch.cat([h[p[k]], (h[p[(k + 1) % 3]] + h[p[(k + 2) % 3]]) / 2, area])
+            m = phi_f(x) if per_corner else phi_f[:3](x)
             L = lap[p[k]]
             s = (nrm * L).sum(-1) / (nrm.norm(dim=-1) * (L.pow(2).sum(-1) + eps ** 2).sqrt())
             m_out[p[k]] += m
             dX[p[k]] += phi_xf(m).view(c, c_out).T @ (s[:, None] * nrm)
-    return m_out, dX
+    return (m_out if per_corner else torch.nn.functional.silu(m_out)), dX
 
 
 def test_edge_term_matches_per_edge_loop():
@@ -64,12 +69,16 @@ def test_edge_term_matches_per_edge_loop():
     assert edge_term(h, X, ei, conv.phi_e, conv.phi_x, 3, laplacian=False)[2] is None
 
 
-def test_e3_face_term_matches_per_corner_loop():
-    conv = _conv(2, 2)
+@pytest.mark.parametrize("paper_face_mlp", [False, True])
+def test_e3_face_term_matches_per_corner_loop(paper_face_mlp):
+    """Both orders: last SiLU after the vertex sum (default) and the paper's, all per corner."""
+    conv = _conv(2, 2, paper_face_mlp)
     h, X, ei, face = _small_mesh(2)
     lap = edge_term(h, X, ei, conv.phi_e, conv.phi_x, 2)[2]
-    m, dX = face_term(h, X, face, conv.phi_f, conv.phi_xf, 2, lap=lap, eps=conv.eps)
-    m_ref, dX_ref = _reference_face_term_e3(h, X, face, conv.phi_f, conv.phi_xf, 2, lap, conv.eps)
+    m, dX = face_term(h, X, face, conv.phi_f, conv.phi_xf, 2, lap=lap, eps=conv.eps,
+                      per_corner=paper_face_mlp)
+    m_ref, dX_ref = _reference_face_term_e3(h, X, face, conv.phi_f, conv.phi_xf, 2, lap, conv.eps,
+                                            paper_face_mlp)
     torch.testing.assert_close(m, m_ref)
     torch.testing.assert_close(dX, dX_ref)
     assert dX.abs().max() > 1e-3  # the coordinate messages are not trivially zero

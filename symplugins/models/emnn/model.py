@@ -45,13 +45,14 @@ class EMNN(nn.Module):
 
     ``forward(x, pos, edge_index, face, batch=None)`` with ``x [N, in_channels]``,
     ``pos [N, 3]``, ``edge_index [2, E]`` (both directions), ``face [3, F]``, ``batch [N]``
-    (sorted) -> ``(h, pos_out [N, 3])``.
+    (sorted) -> ``(h, pos_out [N, 3])``. ``paper_face_mlp=True`` uses the paper's face MLP
+    (ends in a SiLU; slower, see :class:`~symplugins.nn.mesh.EMNNConv`), for ablations.
     """
 
     def __init__(self, in_channels: int, hidden: int, out_channels: int, layers: int = 4,
                  hierarchy: bool = False, *, mode: str = "E3", vector_channels: int = 1,
                  use_faces: bool = True, task: str = "node", stages: int = 3,
-                 ratio: float = 0.25, radius: float = 0.2, k: int = 3):
+                 ratio: float = 0.25, radius: float = 0.2, k: int = 3, paper_face_mlp: bool = False):
         super().__init__()
         if task not in TASKS:
             raise ValueError(f"'task' must be one of {TASKS} (node: per-vertex outputs, graph: "
@@ -65,7 +66,7 @@ class EMNN(nn.Module):
         c0 = 1 if vector_channels == 1 else 2
         self.embed = nn.Linear(in_channels, hidden)
         self.convs = nn.ModuleList(
-            EMNNConv(hidden, hidden, mode=mode, use_faces=use_faces,
+            EMNNConv(hidden, hidden, mode=mode, use_faces=use_faces, paper_face_mlp=paper_face_mlp,
                      vector_channels=(c0 if i == 0 else vector_channels, vector_channels))
             for i in range(layers))
         self.hierarchy = MeshHierarchy(hidden, stages=stages, ratio=ratio, radius=radius, k=k) \

@@ -71,31 +71,49 @@ def face_normals(X: Tensor, face: Tensor) -> Tensor:
 
 
 def face_term(h: Tensor, X: Tensor, face: Tensor, phi_f: Callable, phi_xf: Callable | None,
-              c_out: int, *, lap: Tensor | None = None, eps: float = 1e-6
-              ) -> tuple[Tensor, Tensor | None]:
-    """EMNN face messages. -> ``m_i [N, H]`` (sum over faces at i), ``dX [N, c_out, 3]``.
+              c_out: int, *, lap: Tensor | None = None, eps: float = 1e-6,
+              per_corner: bool = False) -> tuple[Tensor, Tensor | None]:
+    """EMNN face messages. -> ``m_i [N, H]`` (aggregated over faces at i), ``dX [N, c_out, 3]``.
 
-    ``m_fk = phi_f(h_pk, mean(h other corners), a_f)``; ``dX_pk += u_fk Phi_f(m_fk)`` with
-    ``u_fk = n_f`` (``lap=None``: SE(3) only) or ``u_fk = n_f (n_f . L_pk) / (|n_f| |L_pk|)``
-    (E(3): even in ``n_f``). Zero-area faces give ``n_f = 0``: no update, no NaN.
-    ``phi_f[0]`` is applied per vertex: with ``S_f`` the corner sum, ``mean(h others) =
-    (S_f - h_pk) / 2``, so ``pre_fk = (W_s - W_o/2) h_pk + b + (W_o/2) S_f + W_a a_f``.
+    ``phi_f = Linear(W1)-SiLU-Linear(W2)-SiLU`` on ``x_fk = (h_pk, mean(h other corners), a_f)``;
+    ``Phi_f`` is one bias-free Linear ``W_x``; ``dX_pk += u_fk Phi_f(q_fk)`` with ``u_fk = n_f``
+    (``lap=None``: SE(3) only) or ``u_fk = n_f (n_f . L_pk) / (|n_f| |L_pk|)`` (E(3): even in
+    ``n_f``). Zero-area faces give ``n_f = 0``: no update, no NaN.
+
+    ``per_corner=False`` (default): the last SiLU acts after the sum over faces,
+    ``m_i = silu(W2 sum_{fk at i} s_fk + n_i b2)`` with ``s_fk = silu(W1 x_fk + b1)`` and
+    ``n_i`` the corners at i, so ``W2`` and the SiLU run on ``N`` vertex rows, and
+    ``q_fk = W2 s_fk + b2`` enters ``Phi_f`` as one ``H -> C_in C_out`` map per corner,
+    ``(W_x W2) s_fk + W_x b2``. ``per_corner=True``: the paper's order, ``m_i = sum phi_f(x_fk)``,
+    ``q_fk = phi_f(x_fk)``, every layer on the ``3F`` corner rows.
+    ``W1`` is applied per vertex: with ``S_f`` the corner sum, ``mean(h others) = (S_f - h_pk) / 2``,
+    so ``W1 x_fk + b1 = (W_s - W_o/2) h_pk + b1 + (W_o/2) S_f + W_a a_f``.
     """
     n, c, nf = X.shape[0], X.shape[1], face.shape[1]
     nrm = face_normals(X, face)                                  # [F, C, 3]
     nrm_len = torch.linalg.vector_norm(nrm, dim=-1)  # gradient 0 at a zero normal, no NaN
     idx = face.reshape(-1)
-    first, f = phi_f[0], h.shape[1]
+    first, second, f = phi_f[0], phi_f[2], h.shape[1]
     w = first.weight
     w_other = 0.5 * w[:, f:2 * f]
     own, other = F.linear(h, torch.cat([w[:, :f] - w_other, w_other])).split(w.shape[0], 1)
     per_face = other.index_select(0, idx).view(3, nf, -1).sum(0) \
-        + F.linear(nrm_len, 0.5 * w[:, 2 * f:], first.bias)     # (W_o/2) S_f + W_a a_f + b
-    m = phi_f[1:]((own.index_select(0, idx).view(3, nf, -1) + per_face).view(3 * nf, -1))
-    m_i = m.new_zeros(n, m.shape[-1]).index_add_(0, idx, m)
+        + F.linear(nrm_len, 0.5 * w[:, 2 * f:], first.bias)     # (W_o/2) S_f + W_a a_f + b1
+    s = phi_f[1]((own.index_select(0, idx).view(3, nf, -1) + per_face).view(3 * nf, -1))
+    if per_corner:
+        q = phi_f[3](second(s))
+        m_i = q.new_zeros(n, q.shape[-1]).index_add_(0, idx, q)
+    else:
+        count = X.new_zeros(n).index_add_(0, idx, X.new_ones(idx.shape[0]))
+        m_i = phi_f[3](F.linear(s.new_zeros(n, s.shape[-1]).index_add_(0, idx, s), second.weight)
+                       + count[:, None] * second.bias)
     if phi_xf is None:
         return m_i, None
-    wx = phi_xf(m).view(3, nf, c, c_out)
+    if per_corner:
+        wx = phi_xf(q).view(3, nf, c, c_out)
+    else:
+        wxf = phi_xf[-1].weight                                     # [C_in C_out, H]
+        wx = F.linear(s, wxf @ second.weight, wxf @ second.bias).view(3, nf, c, c_out)
     if lap is not None:  # s_fk = n_f . L_pk / (|n_f| |L_pk|), a pseudoscalar: s_fk n_f is a vector
         l_hat = (lap / safe_norm(lap, eps=eps)[..., None]).index_select(0, idx).view(3, nf, c, 3)
         n_hat = nrm / nrm_len.clamp_min(torch.finfo(X.dtype).tiny)[..., None]
