@@ -3,6 +3,10 @@
     python benchmarks/data/make_xtb.sh            # xTB datasets (a few minutes)
     python benchmarks/train_potential.py           # -> symplugins/pretrained/cgegnn-ethanol-xtb.pt
 
+The defaults are the shipped potential's recipe (hops 1, hidden 32, 2 layers, 1800 frames,
+10,000 Adam steps of batch 16, one-cycle lr 5e-3): 80 min (4,784 s) on one thread of the
+shared 2-core box.
+
 Data: 500 K xTB Langevin trajectory (seed 0), random split (seed) into train / val / test;
 two unseen trajectories (300 K seed 1, 500 K seed 2) for the force MAE check. The model is
 trained in float32 and shipped with its config, per-type scale/shift and test errors in the
@@ -38,13 +42,13 @@ def parse(argv=None):
     p.add_argument("--data", default=str(DATA / "ethanol_500K.extxyz"))
     p.add_argument("--tests", nargs="*", default=[str(DATA / "ethanol_300K_test.extxyz"),
                                                   str(DATA / "ethanol_500K_test.extxyz")])
-    p.add_argument("--n-train", type=int, default=1000)
+    p.add_argument("--n-train", type=int, default=1800)
     p.add_argument("--n-val", type=int, default=100)
-    p.add_argument("--hidden", type=int, default=16)
+    p.add_argument("--hidden", type=int, default=32)
     p.add_argument("--layers", type=int, default=2)
-    p.add_argument("--hops", type=int, default=2)
+    p.add_argument("--hops", type=int, default=1)
     p.add_argument("--r-max", type=float, default=5.0)
-    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--steps", type=int, default=10000)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=5e-3)
     p.add_argument("--seed", type=int, default=0)
