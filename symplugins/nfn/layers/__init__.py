@@ -4,7 +4,9 @@ from .features import (BiasRep, FeatureElement, MonomialGroup, NetSpec, WeightRe
                        feature_reps, features_from_spaces, space_from_features)
 from .invariant import MonomialActivation, MonomialInvariant, normalize_entries
 from .model import MonomialNFN
+from .polynomial import MAGEPNFN, PolynomialEquivariant, PolynomialInvariant, chain_products
 
 __all__ = ["MonomialEquivariant", "MonomialInvariant", "MonomialActivation", "MonomialNFN", "NetSpec",
            "WeightSpaceFeatures", "FeatureElement", "MonomialGroup", "WeightRep", "BiasRep", "feature_reps",
-           "features_from_spaces", "space_from_features", "normalize_entries"]
+           "features_from_spaces", "space_from_features", "normalize_entries",
+           "PolynomialEquivariant", "PolynomialInvariant", "MAGEPNFN", "chain_products"]
