@@ -8,8 +8,8 @@
 >>> print(nfn.inspect(model))                # layer table, group, STATNN stats, issues
 
 The import name ``nfn`` of the unrelated PyPI package is untouched: this is
-``symplugins.nfn``. Monomial-NFN and MAGEP-NFN (polynomial) layers live in
-:mod:`symplugins.nfn.layers`.
+``symplugins.nfn``. Monomial-NFN, MAGEP-NFN (polynomial) and Transformer-NFN layers live
+in :mod:`symplugins.nfn.layers`.
 """
 from . import layers
 from .align import align, match, weight_matching
@@ -19,7 +19,8 @@ from .group import GroupElement, HeadElement, NeuronElement, WeightSpaceGroup
 from .hooks import EditHandle, edit_weights, nfn_editor
 from .interpolate import interpolate
 from .layers import (MAGEPNFN, MonomialEquivariant, MonomialInvariant, MonomialNFN, NetSpec,
-                     PolynomialEquivariant, PolynomialInvariant, WeightSpaceFeatures)
+                     PolynomialEquivariant, PolynomialInvariant, TransformerNFNEquivariant,
+                     TransformerNFNInvariant, WeightSpaceFeatures, transformer_weights)
 from .report import InspectReport, inspect
 from .space import WeightSpace, weight_space
 from .spec import ArchSpec, FactorSpec, Issue, Slot
@@ -31,6 +32,7 @@ __all__ = [
     "canonicalize", "canonical_form", "canonical_distance", "align", "match", "weight_matching",
     "interpolate", "edit_weights", "nfn_editor", "EditHandle", "inspect", "InspectReport",
     "statnn_features", "statnn_table", "layers", "MonomialEquivariant", "MonomialInvariant",
-    "MonomialNFN", "MAGEPNFN", "PolynomialEquivariant", "PolynomialInvariant", "NetSpec", "WeightSpaceFeatures", "ArchSpec", "FactorSpec", "Issue", "Slot",
+    "MonomialNFN", "MAGEPNFN", "PolynomialEquivariant", "PolynomialInvariant", "TransformerNFNInvariant",
+    "TransformerNFNEquivariant", "transformer_weights", "NetSpec", "WeightSpaceFeatures", "ArchSpec", "FactorSpec", "Issue", "Slot",
     "MLPZoo", "zoo_mlp", "NotAModuleError", "ArgumentTypeError",
 ]

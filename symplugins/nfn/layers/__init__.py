@@ -5,8 +5,13 @@ from .features import (BiasRep, FeatureElement, MonomialGroup, NetSpec, WeightRe
 from .invariant import MonomialActivation, MonomialInvariant, normalize_entries
 from .model import MonomialNFN
 from .polynomial import MAGEPNFN, PolynomialEquivariant, PolynomialInvariant, chain_products
+from .transformer import (TransformerArch, TransformerBlockWeights, TransformerNFNInvariant, TransformerWeights,
+                          block_invariants, transformer_weights)
+from .transformer_equivariant import TransformerNFNEquivariant, weights_to_state
 
 __all__ = ["MonomialEquivariant", "MonomialInvariant", "MonomialActivation", "MonomialNFN", "NetSpec",
            "WeightSpaceFeatures", "FeatureElement", "MonomialGroup", "WeightRep", "BiasRep", "feature_reps",
            "features_from_spaces", "space_from_features", "normalize_entries",
-           "PolynomialEquivariant", "PolynomialInvariant", "MAGEPNFN", "chain_products"]
+           "PolynomialEquivariant", "PolynomialInvariant", "MAGEPNFN", "chain_products",
+           "TransformerArch", "TransformerBlockWeights", "TransformerWeights", "TransformerNFNInvariant",
+           "block_invariants", "transformer_weights", "TransformerNFNEquivariant", "weights_to_state"]
