@@ -10,6 +10,8 @@ from symplugins.nfn.layers import (FeatureElement, MonomialActivation, MonomialE
                                    MonomialInvariant, MonomialNFN, NetSpec, WeightSpaceFeatures, feature_reps)
 from symplugins.testing import assert_equivariant, assert_invariant, assert_sensitive
 
+from nfn_features import flat_fn, random_features
+
 SPECS = {
     "relu_mlp": NetSpec((3, 5, 4, 2), (1, 1, 1), ("scale", "scale")),
     "tanh_mlp": NetSpec((3, 5, 4, 2), (1, 1, 1), ("sign", "sign")),
@@ -18,27 +20,15 @@ SPECS = {
 }
 
 
-def _features(spec: NetSpec, c: int, batch: int = 2, seed: int = 0) -> tuple:
-    g = torch.Generator().manual_seed(seed)
-    d, k = spec.dims, spec.taps
-    ws = [torch.randn(batch, c, d[i + 1], d[i], k[i], generator=g) for i in range(spec.L)]
-    bs = [torch.randn(batch, c, d[i + 1], generator=g) for i in range(spec.L)]
-    return WeightSpaceFeatures(tuple(ws), tuple(bs)).flat()
-
-
-def _flat_fn(module):
-    return lambda *ts: module(WeightSpaceFeatures.from_flat(ts)).flat()
-
-
 @pytest.mark.equivariance
 @pytest.mark.parametrize("name", list(SPECS))
 def test_equivariant_layer(name, dtype):
     spec = SPECS[name]
     layer = MonomialEquivariant(spec, 2, 3)
     reps = feature_reps(spec)
-    inputs = _features(spec, 2)
-    assert_equivariant(_flat_fn(layer), inputs, reps, reps, group=MonomialGroup(spec, 1e3), dtype=dtype)
-    assert_equivariant(_flat_fn(MonomialActivation(spec)), inputs, reps, reps, group=MonomialGroup(spec), dtype=dtype)
+    inputs = random_features(spec, 2)
+    assert_equivariant(flat_fn(layer), inputs, reps, reps, group=MonomialGroup(spec, 1e3), dtype=dtype)
+    assert_equivariant(flat_fn(MonomialActivation(spec)), inputs, reps, reps, group=MonomialGroup(spec), dtype=dtype)
 
 
 @pytest.mark.parametrize("name", ["relu_mlp", "tanh_mlp"])
@@ -46,15 +36,15 @@ def test_equivariant_layer_sensitivity(name):
     spec = SPECS[name]
     layer = MonomialEquivariant(spec, 2, 3).double()
     reps = feature_reps(spec)
-    inputs = tuple(t.double() for t in _features(spec, 2))
+    inputs = tuple(t.double() for t in random_features(spec, 2))
     group = MonomialGroup(spec)
     g = group.sample(torch.Generator().manual_seed(0), dtype=torch.float64)
     if name == "tanh_mlp":  # scaling by 3 is not in the sign group (the cross terms notice)
         fake = FeatureElement(g.perms, g.diags[:-1] + (g.diags[-1] * 3.0,))
-        assert_sensitive(_flat_fn(layer), inputs, reps, reps, element=fake)
+        assert_sensitive(flat_fn(layer), inputs, reps, reps, element=fake)
     else:  # uncoupled: W_1 rows move but b_1 does not
         reps_in = [None if i == 1 else r for i, r in enumerate(reps)]
-        assert_sensitive(_flat_fn(layer), inputs, reps_in, reps, element=g)
+        assert_sensitive(flat_fn(layer), inputs, reps_in, reps, element=g)
 
 
 def test_sign_terms_present_only_for_sign_groups():
@@ -76,13 +66,13 @@ def test_parameter_count_is_linear_in_L_n0_nL():
 @pytest.mark.parametrize("name", list(SPECS))
 def test_invariant_layer_and_model(name, dtype):
     spec = SPECS[name]
-    inputs = _features(spec, 3)
+    inputs = random_features(spec, 3)
     pool = MonomialInvariant(spec, 3)
     fn = lambda *ts: pool(WeightSpaceFeatures.from_flat(ts))  # noqa: E731
     assert fn(*inputs).shape == (2, pool.out_dim)
     assert_invariant(fn, inputs, feature_reps(spec), group=MonomialGroup(spec, 1e3), dtype=dtype)
     model = MonomialNFN(spec, hidden=4)
-    one = _features(spec, 1)
+    one = random_features(spec, 1)
     assert_invariant(_model_fn(model), one, feature_reps(spec), group=MonomialGroup(spec, 1e3), dtype=dtype)
     assert_sensitive(_model_fn(model), one, transform=lambda ts: tuple(t * 1.5 for t in ts), dtype=dtype)
 

@@ -14,6 +14,8 @@ from symplugins.nfn.layers import (MAGEPNFN, MonomialGroup, NetSpec, PolynomialE
                                    feature_reps)
 from symplugins.testing import assert_equivariant, assert_invariant, assert_sensitive
 
+from nfn_features import flat_fn, random_features
+
 SPECS = {
     "relu_mlp": NetSpec((3, 5, 4, 2), (1, 1, 1), ("scale", "scale")),
     "tanh_mlp": NetSpec((3, 5, 4, 2), (1, 1, 1), ("sign", "sign")),
@@ -22,18 +24,6 @@ SPECS = {
     "one_hidden": NetSpec((3, 4, 2), (1, 1), ("sign",)),
 }
 FULL = NetSpec((3, 5, 4, 2), (1, 1, 1), ("monomial", "monomial"))  # the group of the polynomial terms
-
-
-def _features(spec: NetSpec, c: int, batch: int = 2, seed: int = 0) -> tuple:
-    g = torch.Generator().manual_seed(seed)
-    d, k = spec.dims, spec.taps
-    ws = [torch.randn(batch, c, d[i + 1], d[i], k[i], generator=g) for i in range(spec.L)]
-    bs = [torch.randn(batch, c, d[i + 1], generator=g) for i in range(spec.L)]
-    return WeightSpaceFeatures(tuple(ws), tuple(bs)).flat()
-
-
-def _flat_fn(module):
-    return lambda *ts: module(WeightSpaceFeatures.from_flat(ts)).flat()
 
 
 def _inv_fn(module):
@@ -57,10 +47,10 @@ def _poly_only(layer: PolynomialEquivariant, keep=None) -> PolynomialEquivariant
 def test_polynomial_equivariant(name, dtype):
     spec = SPECS[name]
     reps = feature_reps(spec)
-    inputs = _features(spec, 2)
+    inputs = random_features(spec, 2)
     scale = 1e3 if dtype == torch.float64 else 1e2
     layer = PolynomialEquivariant(spec, 2, 3, seed=1)
-    assert_equivariant(_flat_fn(layer), inputs, reps, reps, group=MonomialGroup(spec, scale), dtype=dtype)
+    assert_equivariant(flat_fn(layer), inputs, reps, reps, group=MonomialGroup(spec, scale), dtype=dtype)
 
 
 @pytest.mark.equivariance
@@ -68,20 +58,20 @@ def test_polynomial_terms_equivariant_under_full_monomial_group(dtype):
     """Built for ReLU (positive scalings), the polynomial part alone also commutes with signs."""
     layer = _poly_only(PolynomialEquivariant(SPECS["relu_mlp"], 2, 2))
     reps = feature_reps(FULL)
-    assert_equivariant(_flat_fn(layer), _features(FULL, 2), reps, reps, group=MonomialGroup(FULL, 1e2), dtype=dtype)
+    assert_equivariant(flat_fn(layer), random_features(FULL, 2), reps, reps, group=MonomialGroup(FULL, 1e2), dtype=dtype)
 
 
 def test_polynomial_terms_sensitivity():
     """Scaling hidden layer 1 without compensating W_2 is not a symmetry of the products."""
     spec = SPECS["relu_mlp"]
     layer = _poly_only(PolynomialEquivariant(spec, 2, 2)).double()
-    inputs = tuple(t.double() for t in _features(spec, 2))
+    inputs = tuple(t.double() for t in random_features(spec, 2))
     g = MonomialGroup(spec).sample(torch.Generator().manual_seed(0), dtype=torch.float64)
     reps = feature_reps(spec)
     reps_in = [None if r == WeightRep(2) else r for r in reps]
-    assert_sensitive(_flat_fn(layer), inputs, reps_in, reps, element=g)
+    assert_sensitive(flat_fn(layer), inputs, reps_in, reps, element=g)
     reps_in = [None if r == WeightRep(3) else r for r in reps]  # the right factors W^(L,t) too
-    assert_sensitive(_flat_fn(layer), inputs, reps_in, reps, element=g)
+    assert_sensitive(flat_fn(layer), inputs, reps_in, reps, element=g)
 
 
 @pytest.mark.equivariance
@@ -90,11 +80,11 @@ def test_polynomial_invariant_and_model(name, dtype):
     spec = SPECS[name]
     scale = 1e3 if dtype == torch.float64 else 1e2
     pool = PolynomialInvariant(spec, 3, out_dim=5)
-    inputs = _features(spec, 3)
+    inputs = random_features(spec, 3)
     assert _inv_fn(pool)(*inputs).shape == (2, 5)
     assert_invariant(_inv_fn(pool), inputs, feature_reps(spec), group=MonomialGroup(spec, scale), dtype=dtype)
     model = MAGEPNFN(spec, hidden=3, depth=2, poly_dim=4, mlp_hidden=8)
-    one = _features(spec, 1)
+    one = random_features(spec, 1)
     assert_invariant(_inv_fn(model), one, feature_reps(spec), group=MonomialGroup(spec, scale), dtype=dtype)
 
 
@@ -112,12 +102,12 @@ def test_invariant_sensitivity(name, dtype):
     pool = PolynomialInvariant(spec, 2, out_dim=3)
     model = MAGEPNFN(spec, hidden=3, poly_dim=4, mlp_hidden=8)
     for fn, c in ((_inv_fn(pool), 2), (_inv_fn(model), 1)):
-        assert_sensitive(fn, _features(spec, c), transform=_uncompensated, dtype=dtype)
+        assert_sensitive(fn, random_features(spec, c), transform=_uncompensated, dtype=dtype)
 
 
 def test_chain_products_match_formula():
     spec = NetSpec((2, 3, 4, 2), (1, 1, 1), ("scale", "scale"))
-    f = WeightSpaceFeatures.from_flat(tuple(t.double() for t in _features(spec, 2, batch=1)))
+    f = WeightSpaceFeatures.from_flat(tuple(t.double() for t in random_features(spec, 2, batch=1)))
     W = [w[0, 1, :, :, 0] for w in f.weights]  # channel 1
     raw = chain_products(f.weights, normalize=False)
     torch.testing.assert_close(raw[(3, 0)][0, 1], W[2] @ W[1] @ W[0])
@@ -130,7 +120,7 @@ def test_chain_products_match_formula():
 
 def test_layer_terms_match_formula():
     spec = NetSpec((2, 3, 4, 2), (1, 1, 1), ("scale", "scale"))
-    f = WeightSpaceFeatures.from_flat(tuple(t.double() for t in _features(spec, 1, batch=1)))
+    f = WeightSpaceFeatures.from_flat(tuple(t.double() for t in random_features(spec, 1, batch=1)))
     W = [w[0, 0, :, :, 0] for w in f.weights]
     b = [x[0, 0] for x in f.biases]
     layer = PolynomialEquivariant(spec, 1, 1).double()
@@ -157,21 +147,21 @@ def test_layer_terms_match_formula():
 def test_bad_input_raises():
     spec = SPECS["relu_mlp"]
     layer, pool, model = PolynomialEquivariant(spec, 2, 3), PolynomialInvariant(spec, 2), MAGEPNFN(spec, hidden=2)
-    wrong_c = WeightSpaceFeatures.from_flat(_features(spec, 3))
+    wrong_c = WeightSpaceFeatures.from_flat(random_features(spec, 3))
     with pytest.raises(ValueError, match=r"'features' layer 1.*channel count \(2\)"):
         layer(wrong_c)
     with pytest.raises(ValueError, match="channel count"):
         pool(wrong_c)
     with pytest.raises(ValueError, match="channel count"):
         model(wrong_c)
-    other = WeightSpaceFeatures.from_flat(_features(SPECS["one_hidden"], 2))
+    other = WeightSpaceFeatures.from_flat(random_features(SPECS["one_hidden"], 2))
     with pytest.raises(ValueError, match="L=3 layers.*matching NetSpec"):
         layer(other)
-    wrong_width = WeightSpaceFeatures.from_flat(_features(NetSpec((3, 6, 4, 2), (1, 1, 1), ("scale", "scale")), 2))
+    wrong_width = WeightSpaceFeatures.from_flat(random_features(NetSpec((3, 6, 4, 2), (1, 1, 1), ("scale", "scale")), 2))
     with pytest.raises(ValueError, match="NetSpec"):
         pool(wrong_width)
     with pytest.raises(ValueError, match="layer.to"):
-        layer(WeightSpaceFeatures.from_flat(tuple(t.double() for t in _features(spec, 2))))
+        layer(WeightSpaceFeatures.from_flat(tuple(t.double() for t in random_features(spec, 2))))
     with pytest.raises(ValueError, match="'depth'"):
         MAGEPNFN(spec, depth=0)
     with pytest.raises(ValueError, match="'c_in'"):

@@ -183,6 +183,14 @@ def features_from_spaces(spaces) -> WeightSpaceFeatures:
     return WeightSpaceFeatures(tuple(ws), tuple(bs))
 
 
+@torch.no_grad()
+def predict_from_spaces(model: torch.nn.Module, spaces):
+    """``model(features)`` for a list of weight spaces of one architecture (model's dtype)."""
+    feats = features_from_spaces(list(spaces))
+    dt = next(model.parameters()).dtype
+    return model(feats.map(lambda t: t.to(dt)))
+
+
 def space_from_features(space, features: WeightSpaceFeatures, index: int = 0):
     """Write network ``index`` (channel 0) of ``features`` back into a copy of ``space``."""
     NetSpec.from_space(space)

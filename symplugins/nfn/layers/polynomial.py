@@ -27,7 +27,7 @@ import torch
 from torch import Tensor, nn
 
 from .equivariant import MonomialEquivariant
-from .features import NetSpec, WeightSpaceFeatures, features_from_spaces
+from .features import NetSpec, WeightSpaceFeatures, predict_from_spaces
 from .invariant import MonomialActivation, MonomialInvariant
 
 __all__ = ["PolynomialEquivariant", "PolynomialInvariant", "MAGEPNFN", "chain_products", "check_features"]
@@ -258,12 +258,9 @@ class MAGEPNFN(nn.Module):
         f = self.act(self.last(f))
         return self.head(torch.cat([self.pool(f), self.poly_pool(f)], dim=1))
 
-    @torch.no_grad()
     def predict(self, spaces) -> Tensor:
         """Predictions for a list of weight spaces of this architecture, ``[len(spaces), out_dim]``."""
-        feats = features_from_spaces(list(spaces))
-        dt = next(self.parameters()).dtype
-        return self(feats.map(lambda t: t.to(dt)))
+        return predict_from_spaces(self, spaces)
 
     def __repr__(self) -> str:
         n = sum(p.numel() for p in self.parameters())
