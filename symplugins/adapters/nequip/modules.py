@@ -73,26 +73,18 @@ class CGEGNNMessagePassing(GraphModuleMixin, torch.nn.Module):
 
     def forward(self, data: AtomicDataDict.Type) -> AtomicDataDict.Type:
         energy = self.energy
-        dtype = energy.scales.dtype
         data = with_edge_vectors_(data, with_lengths=False)
         edge_index = data[AtomicDataDict.EDGE_INDEX_KEY].flip(0)  # rows (j, i)
-        pos = data[AtomicDataDict.POSITIONS_KEY].to(dtype)
-        vec = data[AtomicDataDict.EDGE_VECTORS_KEY].to(dtype)  # x_j - x_i (+ shift)
+        pos = data[AtomicDataDict.POSITIONS_KEY]
         rev = None
         if energy.config["hops"] > 1:
             shift = None
             if AtomicDataDict.CELL_KEY in data and AtomicDataDict.EDGE_CELL_SHIFT_KEY in data:
                 shift = data[AtomicDataDict.EDGE_CELL_SHIFT_KEY]
             rev = edge_reverse(edge_index, pos.shape[0], shift)
-        r = vec.norm(dim=-1)
-        types = data[AtomicDataDict.ATOM_TYPE_KEY].view(-1)
-        onehot = torch.nn.functional.one_hot(types, energy.num_types).to(dtype)
-        # the inputs of CGEGNNEnergy.per_atom_energy (CG-EGNN's edge_vec is x_i - x_j)
-        h = energy.core.multivectors(
-            onehot, None, pos, edge_index, data.get(AtomicDataDict.BATCH_KEY, None),
-            edge_weight=energy.envelope(r) * energy.edge_norm,
-            edge_attr=energy.radial_basis(r) if energy.num_basis else None,
-            edge_vec=-vec, edge_reverse=rev, check_inputs=False)
+        h = energy.node_multivectors(
+            data[AtomicDataDict.ATOM_TYPE_KEY].view(-1), pos, edge_index,
+            data[AtomicDataDict.EDGE_VECTORS_KEY], data.get(AtomicDataDict.BATCH_KEY, None), rev)
         data[self.out_field] = blades_to_irreps(h)
         return data
 
@@ -116,11 +108,7 @@ class CGEGNNReadout(GraphModuleMixin, torch.nn.Module):
                           irreps_out={AtomicDataDict.PER_ATOM_ENERGY_KEY: "0e"})
 
     def forward(self, data: AtomicDataDict.Type) -> AtomicDataDict.Type:
-        energy = self.energy
-        dtype = energy.scales.dtype
         types = data[AtomicDataDict.ATOM_TYPE_KEY].view(-1)
-        eps = energy.core.readout(irreps_to_blades(data[self.field]))[0][:, 0]
-        eps0 = energy.isolated_outputs(dtype, eps.device).index_select(0, types)
-        e = energy.scales[types].to(dtype) * (eps - eps0) + energy.shifts[types].to(dtype)
+        e = self.energy.energy_from_multivectors(irreps_to_blades(data[self.field]), types)
         data[AtomicDataDict.PER_ATOM_ENERGY_KEY] = e.unsqueeze(-1)
         return data

@@ -85,21 +85,36 @@ class CGEGNNEnergy(nn.Module):
         x = r.unsqueeze(-1).clamp(min=1e-6)
         return (2.0 / self.r_max) ** 0.5 * torch.sin(n * torch.pi * x / self.r_max) / x
 
-    def _core(self, onehot: Tensor, pos: Tensor, edge_index: Tensor, batch: Tensor | None,
-              weight: Tensor, edge_vec: Tensor, edge_reverse: Tensor | None = None) -> Tensor:
-        # CGEGNN's edge_vec is x_target - x_source = x_i - x_j (ours: x_j - x_i)
-        attr = self.radial_basis(edge_vec.norm(dim=-1)) if self.num_basis else None
-        scalars, _ = self.core(onehot, None, pos, edge_index, batch, edge_weight=weight,
-                               edge_attr=attr, edge_vec=-edge_vec, edge_reverse=edge_reverse,
-                               check_inputs=False)
-        return scalars[:, 0]
+    def node_multivectors(self, types: Tensor, pos: Tensor, edge_index: Tensor, edge_vec: Tensor,
+                          batch: Tensor | None = None, edge_reverse: Tensor | None = None) -> Tensor:
+        """Hidden CG-EGNN multivectors ``[N, hidden, 8]`` (model dtype; no input checks).
+
+        Edge inputs: envelope weights ``u(r) / avg_num_neighbors``, Bessel radial basis, and
+        ``edge_vec = x_j - x_i`` (CG-EGNN's own convention is ``x_i - x_j``, hence the sign).
+        """
+        dtype = self.scales.dtype
+        pos, edge_vec = pos.to(dtype), edge_vec.to(dtype)
+        r = edge_vec.norm(dim=-1)
+        onehot = nn.functional.one_hot(types, self.num_types).to(dtype)
+        return self.core.multivectors(
+            onehot, None, pos, edge_index, batch, edge_weight=self.envelope(r) * self.edge_norm,
+            edge_attr=self.radial_basis(r) if self.num_basis else None, edge_vec=-edge_vec,
+            edge_reverse=edge_reverse, check_inputs=False)
+
+    def energy_from_multivectors(self, h: Tensor, types: Tensor) -> Tensor:
+        """Per-atom energies ``[N]``: ``s_t (eps_i - eps^0_t) + b_t`` from hidden multivectors ``h``."""
+        dtype = self.scales.dtype
+        eps = self.core.readout(h)[0][:, 0]
+        eps0 = self._isolated_cached(dtype, h.device).index_select(0, types)
+        return self.scales[types].to(dtype) * (eps - eps0) + self.shifts[types].to(dtype)
 
     def isolated_outputs(self, dtype: torch.dtype, device: torch.device) -> Tensor:
         """``eps^0_t [T]``: the core's scalar output for one isolated atom of each type."""
-        eye = torch.eye(self.num_types, dtype=dtype, device=device)
+        types = torch.arange(self.num_types, device=device)
         empty = torch.zeros(2, 0, dtype=torch.long, device=device)
-        return self._core(eye, eye.new_zeros(self.num_types, 3), empty, None,
-                          eye.new_zeros(0), eye.new_zeros(0, 3))
+        pos = torch.zeros(self.num_types, 3, dtype=dtype, device=device)
+        h = self.node_multivectors(types, pos, empty, pos[:0])
+        return self.core.readout(h)[0][:, 0]
 
     def _isolated_cached(self, dtype: torch.dtype, device: torch.device) -> Tensor:
         """``eps^0`` reused across calls while no parameter can change or needs a gradient.
@@ -131,13 +146,8 @@ class CGEGNNEnergy(nn.Module):
         ``edge_reverse [E]``: reverse edge ids for k-hop paths (``-1`` = none; default:
         paired by node pair, see :func:`symplugins.cgegnn.edge_reverse`).
         """
-        dtype = self.scales.dtype
-        pos, edge_vec = pos.to(dtype), edge_vec.to(dtype)
-        weight = self.envelope(edge_vec.norm(dim=-1)) * self.edge_norm
-        onehot = nn.functional.one_hot(types, self.num_types).to(dtype)
-        eps = self._core(onehot, pos, edge_index, batch, weight, edge_vec, edge_reverse)
-        eps0 = self._isolated_cached(dtype, pos.device).index_select(0, types)
-        return self.scales[types].to(dtype) * (eps - eps0) + self.shifts[types].to(dtype)
+        h = self.node_multivectors(types, pos, edge_index, edge_vec, batch, edge_reverse)
+        return self.energy_from_multivectors(h, types)
 
     def forward(self, types: Tensor, pos: Tensor, batch: Tensor | None = None,
                 num_graphs: int | None = None) -> Tensor:
