@@ -20,7 +20,8 @@ from .hooks import EditHandle, edit_weights, nfn_editor
 from .interpolate import interpolate
 from .layers import (MAGEPNFN, MonomialEquivariant, MonomialInvariant, MonomialNFN, NetSpec,
                      PolynomialEquivariant, PolynomialInvariant, TransformerNFNEquivariant,
-                     TransformerNFNInvariant, WeightSpaceFeatures, transformer_weights)
+                     TransformerNFNInvariant, WeightSpaceFeatures, invariant_statistics,
+                     transformer_weights)
 from .report import InspectReport, inspect
 from .space import WeightSpace, weight_space
 from .spec import ArchSpec, FactorSpec, Issue, Slot
@@ -33,6 +34,6 @@ __all__ = [
     "interpolate", "edit_weights", "nfn_editor", "EditHandle", "inspect", "InspectReport",
     "statnn_features", "statnn_table", "layers", "MonomialEquivariant", "MonomialInvariant",
     "MonomialNFN", "MAGEPNFN", "PolynomialEquivariant", "PolynomialInvariant", "TransformerNFNInvariant",
-    "TransformerNFNEquivariant", "transformer_weights", "NetSpec", "WeightSpaceFeatures", "ArchSpec", "FactorSpec", "Issue", "Slot",
+    "TransformerNFNEquivariant", "transformer_weights", "invariant_statistics", "NetSpec", "WeightSpaceFeatures", "ArchSpec", "FactorSpec", "Issue", "Slot",
     "MLPZoo", "zoo_mlp", "NotAModuleError", "ArgumentTypeError",
 ]

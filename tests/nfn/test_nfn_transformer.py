@@ -11,7 +11,7 @@ from torch import nn
 from symplugins import nfn
 from symplugins.nfn.group import TensorRep, WeightSpaceGroup
 from symplugins.nfn.layers import (TransformerNFNEquivariant, TransformerNFNInvariant, block_invariants,
-                                   transformer_weights, weights_to_state)
+                                   invariant_statistics, transformer_weights, weights_to_state)
 from symplugins.nfn.spec import ArchSpec, FactorSpec, Slot
 from symplugins.testing import assert_equivariant, assert_invariant, assert_sensitive
 
@@ -216,3 +216,40 @@ def test_equivariant_layer_output_loads_and_errors():
         layer.float()(w)
     with pytest.raises(ValueError, match="'arch' must be a TransformerArch"):
         TransformerNFNEquivariant("arch")
+
+
+def _stats_runner(model, space):
+    live = copy.deepcopy(model)
+
+    def fn(*tensors):
+        nfn.WeightSpace(space.spec, dict(zip(space.spec.names, tensors))).load_into(live)
+        return invariant_statistics(transformer_weights(live))
+    return fn
+
+
+@pytest.mark.equivariance
+def test_invariant_statistics_are_invariant_and_see_non_symmetries(dtype):
+    """STATNN statistics of the invariants: unchanged by the derived group (GL, scalings up to
+    1e3), changed by a non-symmetry; raw STATNN statistics are not invariant (the contrast)."""
+    model = _encoder(dtype)
+    space = nfn.weight_space(model)
+    tensors = tuple(space.tensors.values())
+    fn = _stats_runner(model, space)
+    out = fn(*tensors)
+    assert out.shape == (1, 7 * 16 * 2) and torch.isfinite(out).all()
+    assert_invariant(fn, tensors, space.reps(), group=space.group, n_samples=3, dtype=dtype)
+    assert_sensitive(fn, tensors, transform=_edit(space, "layers.0.self_attn.in_proj_weight", slice(0, 4), 2.0))
+    g = space.group.sample(torch.Generator().manual_seed(0), max_scale=10.0, dtype=dtype)
+    assert not torch.allclose(nfn.statnn_features(space.act(g)), nfn.statnn_features(space), rtol=1e-3)
+
+
+def test_invariant_statistics_by_hand_and_bad_input():
+    model = _encoder(torch.float64)
+    w = transformer_weights(model)
+    stats = invariant_statistics(w)
+    qk = block_invariants(w.blocks[0], w.arch)["qk"][0].flatten()
+    expect = torch.cat([qk.mean()[None], qk.var(unbiased=False)[None],
+                        torch.quantile(qk, torch.tensor([0.0, 0.25, 0.5, 0.75, 1.0], dtype=qk.dtype))])
+    torch.testing.assert_close(stats[0, :7], expect)  # "qk" is the first invariant of block 0
+    with pytest.raises(ValueError, match="transformer_weights"):
+        invariant_statistics(model)

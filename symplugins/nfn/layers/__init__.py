@@ -6,7 +6,7 @@ from .invariant import MonomialActivation, MonomialInvariant, normalize_entries
 from .model import MonomialNFN
 from .polynomial import MAGEPNFN, PolynomialEquivariant, PolynomialInvariant, chain_products
 from .transformer import (TransformerArch, TransformerBlockWeights, TransformerNFNInvariant, TransformerWeights,
-                          block_invariants, transformer_weights)
+                          block_invariants, invariant_statistics, transformer_weights)
 from .transformer_equivariant import TransformerNFNEquivariant, weights_to_state
 
 __all__ = ["MonomialEquivariant", "MonomialInvariant", "MonomialActivation", "MonomialNFN", "NetSpec",
@@ -14,4 +14,4 @@ __all__ = ["MonomialEquivariant", "MonomialInvariant", "MonomialActivation", "Mo
            "features_from_spaces", "space_from_features", "normalize_entries",
            "PolynomialEquivariant", "PolynomialInvariant", "MAGEPNFN", "chain_products",
            "TransformerArch", "TransformerBlockWeights", "TransformerWeights", "TransformerNFNInvariant",
-           "block_invariants", "transformer_weights", "TransformerNFNEquivariant", "weights_to_state"]
+           "block_invariants", "invariant_statistics", "transformer_weights", "TransformerNFNEquivariant", "weights_to_state"]

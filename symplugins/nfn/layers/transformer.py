@@ -32,7 +32,7 @@ from ..group import slot_rows
 from ..space import weight_space
 
 __all__ = ["TransformerArch", "TransformerBlockWeights", "TransformerWeights", "transformer_weights",
-           "block_invariants", "TransformerNFNInvariant"]
+           "block_invariants", "invariant_statistics", "TransformerNFNInvariant"]
 
 
 @dataclass(frozen=True)
@@ -201,6 +201,37 @@ def block_invariants(bw: TransformerBlockWeights, arch: TransformerArch) -> dict
             "q_bk": q_bk.sum(1), "k_bq": k_bq.sum(1), "bqk": bqk.sum(1, keepdim=True), "bvo": bvo.sum(1),
             "bo": bw.bo, "w2w1": bw.w2 @ bw.w1, "w2b1": (bw.w2 @ bw.b1[..., None])[..., 0], "b2": bw.b2,
             "u_mean": u.mean(1), "v_mean": v.mean(1), "norms": bw.norms}
+
+
+_QUANTILES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def _row_stats(t: Tensor) -> Tensor:
+    """STATNN's 7 statistics (mean, variance, 0/25/50/75/100 % quantiles) of each ``t[b]``: ``[B, 7]``."""
+    x = t.flatten(1)
+    q = torch.quantile(x, torch.tensor(_QUANTILES, dtype=x.dtype, device=x.device), dim=1).T
+    return torch.cat([x.mean(1, keepdim=True), x.var(1, unbiased=False, keepdim=True), q], dim=1)
+
+
+def invariant_statistics(w: TransformerWeights) -> Tensor:
+    """A compact invariant vector ``[B, 7 (16 L (+ 1))]``: STATNN statistics of invariants.
+
+    Per block, the 7 statistics of every :func:`block_invariants` tensor and of the per-neuron
+    MLP gains ``|W_2[:, j]| |(W_1[j], b_1[j])|`` (unchanged by the neuron's scaling, and the
+    statistics by its permutation); then of the final LayerNorm, if any. Invariant to the
+    derived group because every input is; unlike STATNN on the raw tensors, which changes under
+    head GL and neuron scalings. Differentiable.
+    """
+    if not isinstance(w, TransformerWeights):
+        raise ValueError(f"'w' must be TransformerWeights (transformer_weights(models)), got {type(w).__name__}")
+    parts = []
+    for bw in w.blocks:
+        parts += [_row_stats(t) for t in block_invariants(bw, w.arch).values()]
+        gain = bw.w2.norm(dim=-2) * torch.cat([bw.w1, bw.b1[..., None]], dim=-1).norm(dim=-1)  # [B, DA]
+        parts.append(_row_stats(gain))
+    if w.final_norm is not None:
+        parts.append(_row_stats(w.final_norm))
+    return torch.cat(parts, dim=1)
 
 
 def invariant_dim(arch: TransformerArch) -> int:

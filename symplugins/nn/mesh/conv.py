@@ -78,12 +78,13 @@ class EMNNConv(nn.Module):
     ``phi_e`` and ``Phi_x`` run three H-wide layers); ``W2`` and the last SiLU run on the ``N``
     vertex rows and ``Phi_f`` is one ``H -> C_in C_out`` map per corner (``terms.face_term``).
     ``paper_face_mlp=True`` keeps the paper's order (every layer per corner; same parameters).
-    Measured on the procedural benchmark (``benchmarks/results/emnn.md``, seeds 0-2, E3
-    mode, one shared CPU core): a training step costs 1.57x / 1.68x EGNN's (classification /
-    segmentation) in this order and 1.72x / 1.74x in the paper's; segmentation accuracy under
-    rotation 0.826 +- 0.042 (this order) vs 0.826 +- 0.033 (paper's) vs 0.787 +- 0.017 with
-    no last SiLU at all (``phi_f = Linear-SiLU-Linear``, tried and dropped; EGNN 0.800 +-
-    0.022); classification 1.000 for all three.
+    Measured on the procedural benchmark (``benchmarks/results/emnn.md``, seeds 0-4, E3
+    mode, one shared CPU core): a training step costs 1.59x / 1.60x EGNN's (classification /
+    segmentation) in this order and 1.69x / 1.76x in the paper's; segmentation accuracy under
+    rotation 0.777 +- 0.083 (this order; one seed at 0.647) vs 0.820 +- 0.029 (paper's), a
+    difference within the seed spread (EGNN 0.798 +- 0.019); with no last SiLU at all
+    (``phi_f = Linear-SiLU-Linear``, tried and dropped) 0.787 +- 0.017 over seeds 0-2;
+    classification 1.000 for all three.
     Not a deviation, only an evaluation order: the first Linear of ``phi_e``/``phi_f`` is
     applied per vertex and gathered (see ``terms``), in code shared with the faceless EGNN
     (``use_faces=False``).
