@@ -14,7 +14,6 @@ Adam + warm-up + cosine decay, best-validation checkpoint evaluated on test; bas
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import stamp, write_results  # noqa: E402
+from common import forecast_module, stamp, write_results  # noqa: E402
 
 CKPT = Path.home() / ".cache" / "symplugins" / "mocap_runs"
 COUNTS = {"train": 200, "valid": 600, "test": 600}
@@ -62,36 +61,15 @@ def run(name: str, seed: int, args, data, ei, ea) -> dict:
     import lightning as L
     from lightning.pytorch.callbacks import ModelCheckpoint
 
-    class Forecast(L.LightningModule):
-        def __init__(self):
-            super().__init__()
-            self.model = build(name, args.hidden, args.layers)
-
-        def mse(self, batch):
-            loc, vel, target = batch
-            return ((predict(self.model, loc, vel, ei, ea) - target) ** 2).mean()
-
-        def training_step(self, batch, _):
-            loss = self.mse(batch)
-            self.log("train_mse", loss, prog_bar=True)
-            return loss
-
-        def validation_step(self, batch, _):
-            self.log("val_mse", self.mse(batch), prog_bar=True, batch_size=len(batch[0]))
-
-        def test_step(self, batch, _):
-            self.log("test_mse", self.mse(batch), batch_size=len(batch[0]))
-
-        def configure_optimizers(self):
-            opt = torch.optim.Adam(self.parameters(), lr=args.lr[name], weight_decay=1e-10)
-            warm = max(1, args.steps // 50)
-            lam = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, args.steps) / args.steps))  # noqa: E731
-            return [opt], [{"scheduler": torch.optim.lr_scheduler.LambdaLR(opt, lam), "interval": "step"}]
+    def mse(model, batch):
+        loc, vel, target = batch
+        return ((predict(model, loc, vel, ei, ea) - target) ** 2).mean()
 
     L.seed_everything(seed, verbose=False)
     loader = lambda s, **kw: torch.utils.data.DataLoader(  # noqa: E731
         torch.utils.data.TensorDataset(data[s]["loc"], data[s]["vel"], data[s]["target"]), **kw)
-    module = Forecast()
+    module = forecast_module(build(name, args.hidden, args.layers), mse, lr=args.lr[name], weight_decay=1e-10,
+                             steps=args.steps)
     ckpt_dir = CKPT / f"{name}_s{seed}_{args.steps}"
     best = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val_mse", mode="min", save_last=True)
     trainer = L.Trainer(max_steps=args.steps, accelerator="cpu", devices=1, logger=False, callbacks=[best],

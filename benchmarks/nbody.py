@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -67,36 +66,14 @@ def predict(model: torch.nn.Module, loc, vel, charges) -> torch.Tensor:
 
 
 def make_module(args):
-    import lightning as L
+    from common import forecast_module
 
-    class NBodyModule(L.LightningModule):
-        def __init__(self, model, lr, weight_decay, steps):
-            super().__init__()
-            self.model, self.lr, self.wd, self.steps = model, lr, weight_decay, steps
-
-        def _mse(self, batch):
-            loc, vel, q, target = batch
-            return ((predict(self.model, loc, vel, q) - target) ** 2).mean()
-
-        def training_step(self, batch, _):
-            loss = self._mse(batch)
-            self.log("train_mse", loss, prog_bar=True)
-            return loss
-
-        def validation_step(self, batch, _):
-            self.log("val_mse", self._mse(batch), prog_bar=True, batch_size=len(batch[0]))
-
-        def test_step(self, batch, _):
-            self.log("test_mse", self._mse(batch), batch_size=len(batch[0]))
-
-        def configure_optimizers(self):
-            opt = torch.optim.Adam(self.parameters(), lr=self.lr, weight_decay=self.wd)
-            warm = max(1, self.steps // 50)
-            lam = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, self.steps) / self.steps))  # noqa: E731
-            return [opt], [{"scheduler": torch.optim.lr_scheduler.LambdaLR(opt, lam), "interval": "step"}]
+    def mse(model, batch):
+        loc, vel, q, target = batch
+        return ((predict(model, loc, vel, q) - target) ** 2).mean()
 
     model = build_model(args.model, args.hops, args.hidden, args.layers, args.kernel)
-    return NBodyModule(model, args.lr, args.weight_decay, args.steps)
+    return forecast_module(model, mse, lr=args.lr, weight_decay=args.weight_decay, steps=args.steps)
 
 
 def loaders(batch_size: int):
