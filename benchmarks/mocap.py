@@ -9,11 +9,12 @@ Adam + warm-up + cosine decay, best-validation checkpoint evaluated on test; bas
 "static" (``x_t``) and constant velocity (``x_t + 30 v_t``).
 
     python benchmarks/mocap.py                       # CG-EGNN hops 1 and 2, EGNN; seeds 0 1 2
-    python benchmarks/mocap.py --models egnn --seeds 0 --steps 500
+    python benchmarks/mocap.py --models egnn --steps 4000 --merge   # add runs, keep the others
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import forecast_module, stamp, write_results  # noqa: E402
 
+RESULT = Path(__file__).resolve().parent / "results" / "mocap.json"
 CKPT = Path.home() / ".cache" / "symplugins" / "mocap_runs"
 COUNTS = {"train": 200, "valid": 600, "test": 600}
 
@@ -83,7 +85,7 @@ def run(name: str, seed: int, args, data, ei, ea) -> dict:
     test = trainer.test(module, loader("test", batch_size=600), ckpt_path=best.best_model_path or None,
                         weights_only=False, verbose=False)[0]["test_mse"]
     return {"model": name, "seed": seed, "test_mse": float(test), "val_mse": float(best.best_model_score),
-            "steps": int(trainer.global_step), "wall_s": wall,
+            "steps": int(trainer.global_step), "val_every": args.val_every, "wall_s": wall,
             "params": sum(p.numel() for p in module.model.parameters())}
 
 
@@ -99,27 +101,29 @@ NAMES = {"cgegnn1": "CG-EGNN hops=1", "cgegnn2": "CG-EGNN hops=2", "egnn": "EGNN
 
 def section(rec: dict) -> str:
     import statistics as st
-    rows = ["| model | seeds | test MSE (x1e-3 m^2) | std | params | train s per run |", "|---|---|---|---|---|---|"]
+    rows = ["| model | steps | validated every | seeds | test MSE (x1e-3 m^2) | std | params | train s per run |",
+            "|---|---|---|---|---|---|---|---|"]
     for key, label in NAMES.items():
-        rs = [r for r in rec["runs"] if r["model"] == key]
-        if rs:
+        for steps in sorted({r["steps"] for r in rec["runs"] if r["model"] == key}):
+            rs = [r for r in rec["runs"] if r["model"] == key and r["steps"] == steps]
             v = [1e3 * r["test_mse"] for r in rs]
-            rows.append(f"| {label} | {len(v)} | {st.mean(v):.3f} | {st.stdev(v) if len(v) > 1 else 0:.3f} | "
+            rows.append(f"| {label} | {steps} | {rs[0].get('val_every', rec['val_every'])} | {len(v)} | {st.mean(v):.3f} | {st.stdev(v) if len(v) > 1 else 0:.3f} | "
                         f"{rs[0]['params']:,} | {st.mean(r['wall_s'] for r in rs):.0f} |")
     for b in rec["baselines"]:
-        rows.append(f"| {b['model']} | - | {1e3 * b['test_mse']:.3f} | - | - | - |")
+        rows.append(f"| {b['model']} | - | - | - | {1e3 * b['test_mse']:.3f} | - | - | - |")
     return f"""## Motion capture forecasting (GMN protocol, synthetic 31-joint walker)
 
 {chr(10).join(rows)}
 
 Data: {rec['data']}; GMN trial split, 200 / 600 / 600 samples, 30 frames (0.25 s) ahead, edges
-= bones + 2-hop pairs. {rec['steps']} steps, batch {rec['batch_size']}, Adam lr {rec['lr']}
-(warm-up 2 %, cosine), best validation (every {rec['val_every']} steps) evaluated on test;
+= bones + 2-hop pairs. Batch {rec['batch_size']}, Adam lr {rec['lr']} (warm-up 2 %, cosine over the
+run's steps), best validation checkpoint evaluated on test; EGNN costs about a
+fifth of CG-EGNN hops=1 per step, so it also has a row at about CG-EGNN's training time;
 CG-EGNN {rec['layers']} layers x {rec['hidden']} multivector channels, EGNN 4 layers x 64; one
 thread on a shared 2-core CPU. Positions in metres, so MSEs are not comparable with the
 published CMU numbers (GMN / EGHN tables, ASF units).
 
-Command: `{rec['command']}`; hardware: {rec['hardware']}; date {rec['date']}.
+Commands: {'; '.join(f"`{c}`" for c in rec['commands'])}; hardware: {rec['hardware']}; date {rec['date']}.
 """
 
 
@@ -134,14 +138,21 @@ def main() -> None:
     p.add_argument("--layers", type=int, default=3)
     p.add_argument("--lr-cgegnn", type=float, default=3e-3)
     p.add_argument("--lr-egnn", type=float, default=5e-4)
+    p.add_argument("--merge", action="store_true", help="keep the runs already in results/mocap.json")
     p.add_argument("--motion-pkl", default=None, help="GMN's motion.pkl (CMU subject 35) instead of the stand-in")
     args = p.parse_args()
     args.lr = {n: args.lr_egnn if n == "egnn" else args.lr_cgegnn for n in NAMES}
     torch.set_num_threads(1)
     data, ei, ea = load(args)
     runs = [run(name, seed, args, data, ei, ea) for seed in args.seeds for name in args.models]
-    rec = dict(stamp(), runs=runs, baselines=baselines(data), steps=args.steps, batch_size=args.batch_size,
-               lr={k: v for k, v in args.lr.items() if k in args.models}, val_every=args.val_every,
+    commands = [stamp()["command"]]
+    if args.merge and RESULT.exists():  # keep earlier runs of other (model, seed, steps)
+        old = json.loads(RESULT.read_text())
+        mine = {(r["model"], r["seed"], r["steps"]) for r in runs}
+        runs = [r for r in old["runs"] if (r["model"], r["seed"], r["steps"]) not in mine] + runs
+        commands = old.get("commands", [old.get("command")]) + commands
+    rec = dict(stamp(), commands=commands, runs=runs, baselines=baselines(data), batch_size=args.batch_size,
+               lr={k: v for k, v in args.lr.items() if k in {r["model"] for r in runs}}, val_every=args.val_every,
                hidden=args.hidden, layers=args.layers,
                data=args.motion_pkl or "synthetic_walk() (23 trials x 360 frames, 120 fps, seed 0)")
     write_results("mocap", rec, section(rec))
