@@ -30,6 +30,7 @@ from torch import Tensor, nn
 
 from ..group import slot_rows
 from ..space import weight_space
+from ..statnn import row_stats
 
 __all__ = ["TransformerArch", "TransformerBlockWeights", "TransformerWeights", "transformer_weights",
            "block_invariants", "invariant_statistics", "TransformerNFNInvariant"]
@@ -203,16 +204,6 @@ def block_invariants(bw: TransformerBlockWeights, arch: TransformerArch) -> dict
             "u_mean": u.mean(1), "v_mean": v.mean(1), "norms": bw.norms}
 
 
-_QUANTILES = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-
-def _row_stats(t: Tensor) -> Tensor:
-    """STATNN's 7 statistics (mean, variance, 0/25/50/75/100 % quantiles) of each ``t[b]``: ``[B, 7]``."""
-    x = t.flatten(1)
-    q = torch.quantile(x, torch.tensor(_QUANTILES, dtype=x.dtype, device=x.device), dim=1).T
-    return torch.cat([x.mean(1, keepdim=True), x.var(1, unbiased=False, keepdim=True), q], dim=1)
-
-
 def invariant_statistics(w: TransformerWeights) -> Tensor:
     """A compact invariant vector ``[B, 7 (16 L (+ 1))]``: STATNN statistics of invariants.
 
@@ -226,11 +217,11 @@ def invariant_statistics(w: TransformerWeights) -> Tensor:
         raise ValueError(f"'w' must be TransformerWeights (transformer_weights(models)), got {type(w).__name__}")
     parts = []
     for bw in w.blocks:
-        parts += [_row_stats(t) for t in block_invariants(bw, w.arch).values()]
+        parts += [row_stats(t) for t in block_invariants(bw, w.arch).values()]
         gain = bw.w2.norm(dim=-2) * torch.cat([bw.w1, bw.b1[..., None]], dim=-1).norm(dim=-1)  # [B, DA]
-        parts.append(_row_stats(gain))
+        parts.append(row_stats(gain))
     if w.final_norm is not None:
-        parts.append(_row_stats(w.final_norm))
+        parts.append(row_stats(w.final_norm))
     return torch.cat(parts, dim=1)
 
 
