@@ -177,9 +177,11 @@ def forecast_samples(X: list[np.ndarray], trials, count: int, *, delta: int = 30
     """``count`` random ``(trial, t)`` samples: ``loc = X[t]``, ``vel = X[t+1] - X[t]``,
     ``target = X[t + delta]``, each ``[count, N, 3]`` (float32)."""
     trials = [int(i) for i in trials]
+    if delta < 1 or count < 1:
+        raise ValueError(f"'delta' and 'count' must be >= 1, got {delta}, {count}")
     if any(not 0 <= i < len(X) for i in trials):
         raise ValueError(f"trial ids must lie in 0..{len(X) - 1}, got {trials}")
-    starts = [(i, t) for i in trials for t in range(len(X[i]) - delta - 1)] if delta >= 1 else []
+    starts = [(i, t) for i in trials for t in range(len(X[i]) - delta - 1)]
     if not starts:
         raise ValueError(f"no trial is longer than delta + 1 = {delta + 1} frames")
     rng = np.random.default_rng(seed)

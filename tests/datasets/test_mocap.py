@@ -41,6 +41,8 @@ def test_forecast_samples_follow_the_protocol():
     assert (s["loc"] >= 1000).all()                                        # trial 0 never drawn
     with pytest.raises(ValueError, match="trial ids"):
         mocap.forecast_samples(X, [5], 3)
+    with pytest.raises(ValueError, match="'delta'"):
+        mocap.forecast_samples(X, [0], 3, delta=0)
     with pytest.raises(ValueError, match="longer than"):
         mocap.forecast_samples(X, [0], 3, delta=45)
 
