@@ -9,6 +9,8 @@ Trang et al., "E(3)-Equivariant Mesh Neural Networks", AISTATS 2024 (arXiv 2402.
 - Baselines :func:`EGNNMesh` (faces ignored) and :class:`MeshGCN` (not equivariant).
 - :func:`mesh_features`, :func:`load_pretrained`; host inputs via :func:`from_pyg` /
   :func:`from_meshes` (imported lazily: they need PyG / PyTorch3D).
+- :func:`hierarchy_plan` / :class:`HierarchyPlan`: the hierarchy's pooling indices, which
+  the PyG transform :class:`MeshHierarchyPlan` computes once per mesh (not every step).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any
 
 from .models.emnn.model import EMNN
 from .models.emnn.baselines import EGNNMesh, MeshGCN
-from .models.emnn.hierarchy import MeshHierarchy, canonical_fps
+from .models.emnn.hierarchy import HierarchyPlan, MeshHierarchy, canonical_fps, hierarchy_plan
 from .models.emnn.pretrained import PRETRAINED, load_pretrained
 from .nn.mesh import EMNNConv
 from .nn.mesh.features import heat_kernel_signature, mesh_features
@@ -24,7 +26,15 @@ from .nn.mesh.features import heat_kernel_signature, mesh_features
 __all__ = [
     "EMNNConv", "EMNN", "EGNNMesh", "MeshGCN", "MeshHierarchy", "canonical_fps", "mesh_features",
     "heat_kernel_signature", "from_pyg", "from_meshes", "load_pretrained", "PRETRAINED",
+    "HierarchyPlan", "hierarchy_plan", "MeshHierarchyPlan",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MeshHierarchyPlan":  # a PyG transform: imported on first use
+        from .adapters.pyg import MeshHierarchyPlan
+        return MeshHierarchyPlan
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def from_pyg(data: Any, **kwargs) -> dict:

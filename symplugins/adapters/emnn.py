@@ -13,7 +13,7 @@ from typing import Any
 from torch import Tensor
 
 from ..nn.mesh.features import mesh_features
-from .pyg import mesh_inputs_from_data
+from .pyg import hierarchy_plan_from_data, mesh_inputs_from_data
 from .pytorch3d import mesh_inputs
 
 
@@ -29,10 +29,14 @@ def from_pyg(data: Any, *, hks: int = 0, use_x: bool = True) -> dict[str, Tensor
     """``dict(x, pos, edge_index, face, batch)`` from a PyG ``Data``/``Batch`` with pos and face.
 
     Edges are derived from the faces when ``data.edge_index`` is absent; ``x`` is
-    ``data.x`` when present (and ``use_x``), else computed mesh features.
+    ``data.x`` when present (and ``use_x``), else computed mesh features. Meshes
+    prepared with :class:`~symplugins.adapters.pyg.MeshHierarchyPlan` also give
+    ``hierarchy_plan`` (for ``EMNN(hierarchy=True)``).
     """
     x = getattr(data, "x", None) if use_x else None
-    return _with_features(mesh_inputs_from_data(data), x, hks)
+    out = _with_features(mesh_inputs_from_data(data), x, hks)
+    plan = hierarchy_plan_from_data(data)
+    return out if plan is None else {**out, "hierarchy_plan": plan}
 
 
 def from_meshes(meshes: Any, *, hks: int = 0) -> dict[str, Tensor]:

@@ -81,3 +81,78 @@ def to_pyg_mesh(verts: Tensor, faces: Tensor, **attrs: Any) -> Any:
     """A PyG ``Data(pos=verts [V, 3], face=faces.T [3, F], **attrs)`` for one mesh."""
     validate_mesh(verts, faces, allow_degenerate=True)
     return _pyg_data().Data(pos=verts, face=faces.t().contiguous(), **attrs)
+
+
+class MeshHierarchyPlan:
+    """PyG transform: attach the EMNN hierarchy's pooling plan to a mesh ``Data``.
+
+    The FPS / radius / k-NN indices of :class:`~symplugins.models.emnn.MeshHierarchy`
+    depend only on the (per-mesh normalised) vertex positions and are invariant to
+    rotations, reflections and translations, like ``edge_index`` from faces. Compute them
+    once per mesh, as a ``pre_transform`` or over a dataset list, instead of in every
+    training step; ``Batch.from_data_list`` offsets them per level
+    (:class:`~symplugins.adapters.pyg_hierarchy.HierarchyData`) and
+    :func:`hierarchy_plan_from_data` hands the batch's plan to ``EMNN(hierarchy_plan=...)``.
+    Settings must match the model's hierarchy (checked in the forward). Returns a
+    ``HierarchyData`` copy of ``data``.
+    """
+
+    def __init__(self, *, stages: int = 3, ratio: float = 0.25, radius: float = 0.2, k: int = 3,
+                 max_num_neighbors: int = 64):
+        self.stages, self.ratio, self.radius, self.k = stages, ratio, radius, k
+        self.max_num_neighbors = max_num_neighbors
+
+    @classmethod
+    def for_model(cls, model: Any) -> "MeshHierarchyPlan":
+        """The transform matching ``model.hierarchy`` (an EMNN built with ``hierarchy=True``)."""
+        hier = getattr(model, "hierarchy", None)
+        if hier is None:
+            raise ValueError("the model has no hierarchy (build it with EMNN(..., hierarchy=True))")
+        return cls(stages=hier.stages, ratio=hier.ratio, radius=hier.radius, k=hier.k,
+                   max_num_neighbors=hier.max_num_neighbors)
+
+    def __call__(self, data: Any) -> Any:
+        from ..models.emnn.hierarchy import hierarchy_plan
+        from ..nn.mesh import normalize_per_mesh
+        from .pyg_hierarchy import HierarchyData
+        pos = _pos(data)
+        if "batch" in data and data.batch is not None:
+            raise ValueError("MeshHierarchyPlan runs on single meshes (a Data, not a Batch); apply "
+                             "it per mesh before batching")
+        if not bool(torch.isfinite(pos).all()):
+            raise ValueError("'data.pos' has non-finite coordinates (NaN or inf)")
+        batch = torch.zeros(pos.size(0), dtype=torch.long, device=pos.device)
+        plan = hierarchy_plan(normalize_per_mesh(pos, batch, 1)[0], batch, stages=self.stages,
+                              ratio=self.ratio, radius_=self.radius, k=self.k,
+                              max_num_neighbors=self.max_num_neighbors)
+        out = HierarchyData(**{key: value for key, value in data.items()})
+        for s in range(self.stages):
+            out[f"hier_pool_{s}"], out[f"hier_down_{s}"], out[f"hier_up_{s}"] = \
+                plan.pool[s], plan.down[s], plan.up[s]
+        out.hier_settings = torch.tensor([[self.ratio, self.radius, self.k, self.max_num_neighbors]],
+                                         dtype=torch.float64)
+        return out
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(stages={self.stages}, ratio={self.ratio}, "
+                f"radius={self.radius}, k={self.k}, max_num_neighbors={self.max_num_neighbors})")
+
+
+def hierarchy_plan_from_data(data: Any):
+    """The :class:`~symplugins.models.emnn.hierarchy.HierarchyPlan` stored on a ``Data``/``Batch``
+    by :class:`MeshHierarchyPlan`, or None when it carries none."""
+    from ..models.emnn.hierarchy import HierarchyPlan
+    if "hier_pool_0" not in data:
+        return None
+    stages = 0
+    while f"hier_pool_{stages}" in data:
+        stages += 1
+    settings = data["hier_settings"]
+    if bool((settings != settings[:1]).any()):
+        raise ValueError("the meshes of this batch carry hierarchy plans built with different "
+                         "settings; use one MeshHierarchyPlan for the whole dataset")
+    ratio, radius, k, cap = settings[0].tolist()
+    return HierarchyPlan(tuple(data[f"hier_pool_{s}"] for s in range(stages)),
+                         tuple(data[f"hier_down_{s}"] for s in range(stages)),
+                         tuple(data[f"hier_up_{s}"] for s in range(stages)),
+                         (ratio, radius, int(k), int(cap)))

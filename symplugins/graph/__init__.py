@@ -15,8 +15,9 @@ Orientation: ``knn``/``radius`` return ``[2, E]`` with row 0 = index into ``y``
 ``[source = neighbour j, target = centre i]`` for ``flow="source_to_target"``.
 """
 from .fps import fps
-from .interpolate import knn_interpolate
+from .interpolate import interpolate_pairs, knn_interpolate
 from .knn import knn, knn_graph, nearest
 from .radius import radius, radius_graph
 
-__all__ = ["knn", "knn_graph", "nearest", "radius", "radius_graph", "fps", "knn_interpolate"]
+__all__ = ["knn", "knn_graph", "nearest", "radius", "radius_graph", "fps", "knn_interpolate",
+           "interpolate_pairs"]

@@ -43,6 +43,18 @@ def knn_interpolate(
     with torch.no_grad():
         y_idx, x_idx = knn(pos_x, pos_y, k, batch_x, batch_y, num_workers=num_workers,
                            chunk_size=chunk_size, backend=backend)
+    return interpolate_pairs(x, pos_x, pos_y, y_idx, x_idx)
+
+
+def interpolate_pairs(x: Tensor, pos_x: Tensor, pos_y: Tensor, y_idx: Tensor, x_idx: Tensor) -> Tensor:
+    """The weighted mean of :func:`knn_interpolate` over given pairs ``(y_idx, x_idx)``.
+
+    For callers that search the neighbours once and interpolate many times (e.g. a
+    precomputed pooling hierarchy): ``knn_interpolate(x, ...) ==
+    interpolate_pairs(x, pos_x, pos_y, *knn(pos_x, pos_y, k, ...))``. Weights carry no
+    gradient (as in :func:`knn_interpolate`); the result is differentiable in ``x``.
+    """
+    with torch.no_grad():
         diff = pos_x[x_idx] - pos_y[y_idx]
         w = 1.0 / (diff * diff).sum(dim=-1, keepdim=True).clamp_min(1e-16)
     m = pos_y.size(0)

@@ -55,3 +55,16 @@ def test_mesh_features_invariant_and_finite(dtype):
 def test_from_pyg_needs_faces():
     with pytest.raises(ValueError, match="has no 'face'"):
         from_pyg(pyg.data.Data(pos=torch.randn(5, 3)))
+
+
+def test_from_pyg_passes_the_precomputed_hierarchy_plan():
+    from symplugins.emnn import MeshHierarchyPlan
+    torch.manual_seed(0)
+    model = EMNN(1, 8, 3, layers=1, hierarchy=True, task="node").double()
+    meshes = two_meshes()
+    plain = pyg.data.Batch.from_data_list([pyg.data.Data(pos=p, face=f) for p, f in meshes])
+    planned = pyg.data.Batch.from_data_list(
+        [MeshHierarchyPlan.for_model(model)(pyg.data.Data(pos=p, face=f)) for p, f in meshes])
+    inputs = from_pyg(planned)
+    assert "hierarchy_plan" in inputs and "hierarchy_plan" not in from_pyg(plain)
+    torch.testing.assert_close(model(**inputs)[0], model(**from_pyg(plain))[0], atol=0, rtol=0)

@@ -1,13 +1,14 @@
 """Hierarchy pieces: canonical FPS, continuous radius pooling, and the baselines."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from meshes import random_mesh_batch
 from symplugins.groups import NodeAxis, NodeIndex, Point, random_o3
 from symplugins.models.emnn.baselines import MeshGCN
 from symplugins.models.emnn.hierarchy import MeshHierarchy, canonical_fps
-from symplugins.testing import assert_permutation_equivariant, assert_sensitive
+from symplugins.testing import assert_invariant, assert_permutation_equivariant, assert_sensitive
 
 
 def test_canonical_fps_is_equivariant(dtype):
@@ -50,3 +51,76 @@ def test_meshgcn_is_not_rotation_invariant_but_permutation_equivariant(dtype):
                                    num_nodes=pos.shape[0], batch=batch, dtype=dtype)
     g = random_o3(generator=torch.Generator().manual_seed(2), dtype=dtype, reflect=False)
     assert_sensitive(model, args, [None, Point(), None, None, None], [None, Point()], element=g)
+
+
+def _plan_data(pos, face, pyg, **kw):
+    from symplugins.adapters.pyg import MeshHierarchyPlan
+    return MeshHierarchyPlan(**kw)(pyg.data.Data(pos=pos, face=face))
+
+
+@pytest.mark.equivariance
+def test_precomputed_plan_is_invariant(dtype):
+    """The transform's pooling indices (integers) are unchanged under E(3) (exact match)."""
+    pyg = pytest.importorskip("torch_geometric")
+    _, pos, _, face, batch = random_mesh_batch(dtype=dtype)
+    keep = batch == 1
+    p1, f1 = pos[keep], face[:, keep[face].all(0)] - int((batch < 1).sum())
+
+    def plan(p):
+        d = _plan_data(p, f1, pyg)
+        return tuple(d[f"hier_{kind}_{s}"] for s in range(3) for kind in ("pool", "down", "up"))
+
+    assert_invariant(plan, (p1,), [Point()], group="E3", dtype=dtype)
+    # partner: an anisotropic stretch is not a symmetry; the FPS order changes
+    assert_sensitive(plan, (p1,), transform=lambda a: (a[0] * torch.tensor([1.0, 1.0, 3.0], dtype=dtype),))
+
+
+def test_precomputed_plan_batches_like_the_batched_plan():
+    """Per-mesh plans collated by PyG == the plan of the whole batch; same model outputs."""
+    pyg = pytest.importorskip("torch_geometric")
+    from symplugins.adapters.pyg import hierarchy_plan_from_data
+    from symplugins.models.emnn.model import EMNN
+    from symplugins.nn.mesh import normalize_per_mesh
+    torch.manual_seed(0)
+    model = EMNN(3, 8, 4, layers=2, hierarchy=True, task="node").double()
+    x, pos, ei, face, batch = random_mesh_batch(dtype=torch.float64)
+    items, off = [], 0
+    for b in range(3):
+        keep = batch == b
+        f = face[:, keep[face].all(0)] - off
+        items.append(_plan_data(pos[keep], f, pyg))
+        off += int(keep.sum())
+    data = pyg.data.Batch.from_data_list(items)
+    plan = hierarchy_plan_from_data(data)
+    ref = model.hierarchy.plan(normalize_per_mesh(pos, batch, 3)[0], batch)
+    for a, b in zip(plan[:3], ref[:3]):
+        for u, v in zip(a, b):
+            assert torch.equal(u, v)
+    out = model(x, pos, ei, face, batch, hierarchy_plan=plan)[0]
+    torch.testing.assert_close(out, model(x, pos, ei, face, batch)[0], atol=0, rtol=0)
+    # partner: the plan of other meshes (stretched) changes the outputs, so it is used
+    stretched = [_plan_data(d.pos * torch.tensor([1.0, 1.0, 3.0], dtype=d.pos.dtype), d.face, pyg) for d in items]
+    other = hierarchy_plan_from_data(pyg.data.Batch.from_data_list(stretched))
+    assert not torch.allclose(model(x, pos, ei, face, batch, hierarchy_plan=other)[0], out)
+
+
+def test_plan_settings_and_batches_are_checked():
+    pyg = pytest.importorskip("torch_geometric")
+    from symplugins.adapters.pyg import MeshHierarchyPlan, hierarchy_plan_from_data
+    from symplugins.models.emnn.model import EMNN
+    x, pos, ei, face, batch = random_mesh_batch(dtype=torch.float64)
+    model = EMNN(3, 8, 4, layers=1, hierarchy=True).double()
+    keep = batch == 0
+    d = pyg.data.Data(pos=pos[keep], face=face[:, keep[face].all(0)])
+    wrong = hierarchy_plan_from_data(MeshHierarchyPlan(radius=0.5)(d))
+    with pytest.raises(ValueError, match="hierarchy_plan' was built with"):
+        model(x[keep], pos[keep], ei[:, keep[ei].all(0)], d.face, hierarchy_plan=wrong)
+    assert MeshHierarchyPlan.for_model(model).radius == model.hierarchy.radius
+    with pytest.raises(ValueError, match="has no hierarchy"):
+        MeshHierarchyPlan.for_model(EMNN(3, 8, 4, layers=1))
+    with pytest.raises(ValueError, match="single meshes"):
+        MeshHierarchyPlan()(pyg.data.Batch.from_data_list([d, d]))
+    mixed = pyg.data.Batch.from_data_list([MeshHierarchyPlan()(d), MeshHierarchyPlan(k=4)(d)])
+    with pytest.raises(ValueError, match="different settings"):
+        hierarchy_plan_from_data(mixed)
+    assert hierarchy_plan_from_data(d) is None

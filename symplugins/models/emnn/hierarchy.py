@@ -7,10 +7,12 @@ E(3)-invariance; neighbourhoods use distances only (no relative vectors).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import Tensor, nn
 
-from ...graph import fps, knn_interpolate, radius
+from ...graph import fps, interpolate_pairs, knn, radius
 from ...nn.pool import scatter_max
 
 
@@ -28,6 +30,45 @@ def canonical_fps(pos: Tensor, batch: Tensor, ratio: float) -> Tensor:
     order = torch.argsort(far, descending=True, stable=True)
     order = order[torch.argsort(batch[order], stable=True)]
     return order[fps(pos[order], batch[order], ratio=ratio, random_start=False)]
+
+
+class HierarchyPlan(NamedTuple):
+    """Index structure of a :class:`MeshHierarchy`, one entry per stage ``s`` (level s -> s+1).
+
+    ``pool[s] [M_s]``: indices into level ``s`` of the points kept at level ``s + 1``;
+    ``down[s] [2, E_s]``: radius pairs (row 0 = level ``s + 1`` centre, row 1 = level ``s``
+    point); ``up[s] [2, k N_s]``: k-NN pairs (row 0 = level ``s`` point, row 1 = level
+    ``s + 1`` point). Integers only: it depends on the positions through FPS and the
+    neighbour searches, which are invariant to rotations, reflections and translations of
+    the (per-mesh normalised) input, so it can be computed once per mesh (e.g. by the PyG
+    transform :class:`symplugins.adapters.pyg.MeshHierarchyPlan`) and reused every epoch.
+    Distances and weights are recomputed from the positions in every forward.
+    """
+
+    pool: tuple[Tensor, ...]
+    down: tuple[Tensor, ...]
+    up: tuple[Tensor, ...]
+    #: ``(ratio, radius, k, max_num_neighbors)`` the plan was built with (checked on use)
+    settings: tuple[float, float, int, int] | None = None
+
+
+def hierarchy_plan(pos: Tensor, batch: Tensor, *, stages: int = 3, ratio: float = 0.25,
+                   radius_: float = 0.2, k: int = 3, max_num_neighbors: int = 64) -> HierarchyPlan:
+    """Canonical FPS, radius and k-NN indices of every stage (see :class:`HierarchyPlan`).
+
+    ``pos [N, 3]`` normalised positions, ``batch [N]`` sorted mesh ids. No gradients.
+    """
+    pool, down, up = [], [], []
+    with torch.no_grad():
+        p_f, b_f = pos, batch
+        for s in range(stages):
+            idx = canonical_fps(p_f, b_f, ratio)
+            p_c, b_c = p_f[idx], b_f[idx]
+            pool.append(idx)
+            down.append(radius(p_f, p_c, radius_ * 2 ** s, b_f, b_c, max_num_neighbors=max_num_neighbors))
+            up.append(knn(p_c, p_f, k, b_c, b_f))
+            p_f, b_f = p_c, b_c
+    return HierarchyPlan(tuple(pool), tuple(down), tuple(up), (ratio, radius_, k, max_num_neighbors))
 
 
 class MeshHierarchy(nn.Module):
@@ -59,23 +100,36 @@ class MeshHierarchy(nn.Module):
             if isinstance(m, nn.Linear):
                 m.reset_parameters()
 
-    def forward(self, h: Tensor, pos: Tensor, batch: Tensor) -> Tensor:
-        """Pool ``stages`` times, unpool back with skip connections; returns ``[N, C]``."""
-        levels = [(h, pos, batch)]
+    def plan(self, pos: Tensor, batch: Tensor) -> HierarchyPlan:
+        """This hierarchy's :class:`HierarchyPlan` for normalised ``pos [N, 3]``, ``batch [N]``."""
+        return hierarchy_plan(pos, batch, stages=self.stages, ratio=self.ratio, radius_=self.radius,
+                              k=self.k, max_num_neighbors=self.max_num_neighbors)
+
+    def forward(self, h: Tensor, pos: Tensor, batch: Tensor, plan: HierarchyPlan | None = None) -> Tensor:
+        """Pool ``stages`` times, unpool back with skip connections; returns ``[N, C]``.
+
+        ``plan``: a precomputed :class:`HierarchyPlan` of ``(pos, batch)`` (computed here
+        when None; same output either way).
+        """
+        plan = self.plan(pos, batch) if plan is None else plan
+        mine = (self.ratio, self.radius, self.k, self.max_num_neighbors)
+        if len(plan.pool) != self.stages or (plan.settings is not None and tuple(plan.settings) != mine):
+            raise ValueError(
+                f"'hierarchy_plan' was built with {len(plan.pool)} stages and (ratio, radius, k, "
+                f"max_num_neighbors) = {plan.settings}, but this hierarchy has {self.stages} stages "
+                f"and {mine}; build it with model.hierarchy.plan(...) or the same settings")
+        levels = [(h, pos)]
         for s in range(self.stages):
-            h_f, p_f, b_f = levels[-1]
-            idx = canonical_fps(p_f, b_f, self.ratio)
-            p_c, b_c = p_f[idx], b_f[idx]
-            r = self.radius * 2 ** s
-            row, col = radius(p_f, p_c, r, b_f, b_c, max_num_neighbors=self.max_num_neighbors)
-            d2 = (p_f[col] - p_c[row]).pow(2).sum(-1, keepdim=True) / r ** 2
+            (h_f, p_f), p_c = levels[-1], levels[-1][1][plan.pool[s]]
+            row, col = plan.down[s]
+            d2 = (p_f[col] - p_c[row]).pow(2).sum(-1, keepdim=True) / (self.radius * 2 ** s) ** 2
             cut = 0.5 * (torch.cos(torch.pi * d2.clamp_max(1.0).sqrt()) + 1.0)
             msg = cut * self.down[s](torch.cat([h_f[col], d2], dim=-1))
-            levels.append((scatter_max(msg, row, p_c.shape[0]), p_c, b_c))
+            levels.append((scatter_max(msg, row, p_c.shape[0]), p_c))
         h_c = levels[-1][0]
         for s in reversed(range(self.stages)):
-            (h_f, p_f, b_f), (_, p_c, b_c) = levels[s], levels[s + 1]
-            up = knn_interpolate(h_c, p_c, p_f, b_c, b_f, k=self.k)
+            (h_f, p_f), p_c = levels[s], levels[s + 1][1]
+            up = interpolate_pairs(h_c, p_c, p_f, plan.up[s][0], plan.up[s][1])
             h_c = h_f + self.up[s](torch.cat([up, h_f], dim=-1))
         return h_c
 

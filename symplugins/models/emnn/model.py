@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from ...nn.mesh import EMNNConv, check_mesh_inputs, normalize_per_mesh, vertex_normal_channel
 from ...nn.pool import scatter_max, scatter_mean
 from ...utils.checks import check_batch
-from .hierarchy import MeshHierarchy
+from .hierarchy import HierarchyPlan, MeshHierarchy
 
 TASKS = ("node", "graph")
 
@@ -80,8 +80,14 @@ class EMNN(nn.Module):
                 m.reset_parameters()
 
     def forward(self, x: Tensor, pos: Tensor, edge_index: Tensor, face: Tensor | None = None,
-                batch: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Run the network; returns ``(h, pos_out)`` (shapes in the class docstring)."""
+                batch: Tensor | None = None, *,
+                hierarchy_plan: HierarchyPlan | None = None) -> tuple[Tensor, Tensor]:
+        """Run the network; returns ``(h, pos_out)`` (shapes in the class docstring).
+
+        ``hierarchy_plan``: the pooling indices of the hierarchy, precomputed once per mesh
+        (:class:`symplugins.adapters.pyg.MeshHierarchyPlan`); computed here when None.
+        Ignored without a hierarchy.
+        """
         if self.use_faces and face is None:
             raise ValueError("'face' is required by EMNN (faces carry the normals and areas); "
                              "pass use_faces=False for the faceless EGNN variant")
@@ -97,7 +103,7 @@ class EMNN(nn.Module):
         for conv in self.convs:
             h, X = conv(h, X, edge_index, face, validate=False)
         if self.hierarchy is not None:
-            h = self.hierarchy(h, pos_n, batch)
+            h = self.hierarchy(h, pos_n, batch, plan=hierarchy_plan)
         if self.task == "graph":
             h = torch.cat([scatter_mean(h, batch, n_meshes), scatter_max(h, batch, n_meshes)], -1)
         pos_out = X[:, 0] * scale[batch, None] + cen[batch]
