@@ -41,3 +41,7 @@ class HierarchyData(Data):
         if key == "hier_settings":
             return 0
         return super().__cat_dim__(key, value, *args, **kwargs)
+
+
+# datasets saved with HierarchyData (pre_transform) reload with torch.load(weights_only=True)
+torch.serialization.add_safe_globals([HierarchyData])

@@ -124,3 +124,37 @@ def test_plan_settings_and_batches_are_checked():
     with pytest.raises(ValueError, match="different settings"):
         hierarchy_plan_from_data(mixed)
     assert hierarchy_plan_from_data(d) is None
+
+
+def test_plan_as_pre_transform_of_an_in_memory_dataset(tmp_path):
+    """PyG stores, reloads and batches HierarchyData; the batch's plan is the batched plan."""
+    pyg = pytest.importorskip("torch_geometric")
+    from symplugins.adapters.pyg import MeshHierarchyPlan, hierarchy_plan_from_data
+    from symplugins.models.emnn.hierarchy import hierarchy_plan
+    from symplugins.nn.mesh import normalize_per_mesh
+    from meshes import uv_sphere
+
+    class Spheres(pyg.data.InMemoryDataset):
+        def __init__(self, root, **kw):
+            super().__init__(root, **kw)
+            self.load(self.processed_paths[0])
+
+        @property
+        def processed_file_names(self):
+            return ["spheres.pt"]
+
+        def process(self):
+            gen = torch.Generator().manual_seed(0)
+            items = []
+            for res in (6, 8, 7):
+                pos, face = uv_sphere(res)
+                pos = pos + 0.05 * torch.randn(pos.shape, generator=gen, dtype=pos.dtype)
+                items.append(self.pre_transform(pyg.data.Data(pos=pos, face=face)))
+            self.save(items, self.processed_paths[0])
+
+    Spheres(tmp_path, pre_transform=MeshHierarchyPlan())
+    ds = Spheres(tmp_path, pre_transform=MeshHierarchyPlan())  # reloaded from disk
+    batch = pyg.data.Batch.from_data_list([ds[i] for i in range(3)])
+    plan = hierarchy_plan_from_data(batch)
+    ref = hierarchy_plan(normalize_per_mesh(batch.pos, batch.batch, 3)[0], batch.batch)
+    assert all(torch.equal(u, v) for a, b in zip(plan[:3], ref[:3]) for u, v in zip(a, b))
