@@ -135,6 +135,46 @@ def bench_step(graphs: int, repeat: int, hops: int) -> dict:
             **compare(run, repeat)}
 
 
+def block_mvlinear(layer):
+    """MVLinear as ONE matmul with a block-diagonal ``[8 C_in, 8 C_out]`` weight (no permutes)."""
+    alg = layer.algebra
+    eye = torch.eye(alg.dim)
+
+    def forward(x):
+        w = (layer.weight[..., alg.grades].unsqueeze(-1) * eye).permute(1, 2, 0, 3)
+        y = (x.reshape(-1, layer.in_channels * alg.dim) @ w.reshape(layer.in_channels * alg.dim, -1))
+        y = y.view(*x.shape[:-2], layer.out_channels, alg.dim)
+        if layer.bias is not None:
+            y = y + torch.nn.functional.pad(layer.bias.unsqueeze(-1), (0, alg.dim - 1))
+        return y
+    return forward
+
+
+def bench_variants(m: int, repeat: int) -> list[dict]:
+    """Two ways tried to speed up the rest of the layer (neither kept): the whole layer
+    under ``torch.compile(dynamic=True)``, and MVLinear as one block-diagonal matmul."""
+    from symplugins.nn.clifford import MVLinear
+    torch.manual_seed(0)
+    eager = SteerableGeometricProduct(CliffordAlgebra((1, 1, 1), kernel="fused"), C)
+    dense = copy.deepcopy(eager)
+    use_dense(dense.algebra)
+    compiled = torch.compile(eager, dynamic=True)
+    x = torch.randn(m // C, C, 8, requires_grad=True)
+    ref = fwd_bwd(lambda: dense(x), [x, *dense.parameters()])
+    assert_same(fwd_bwd(lambda: compiled(x), [x, *eager.parameters()]), ref, "compiled layer vs dense")
+    run = {k: (lambda f=f: f(x).square().sum().backward()) for k, f in
+           (("dense", dense), ("eager_fused", eager), ("compiled", compiled))}
+    rows = [{"what": "SteerableGeometricProduct layer, whole layer torch.compile'd", "channels": m,
+             **compare(run, repeat)}]
+    lin = MVLinear(CliffordAlgebra((1, 1, 1)), C, C)
+    blk = block_mvlinear(lin)
+    assert_same(fwd_bwd(lambda: blk(x), [x, *lin.parameters()]), fwd_bwd(lambda: lin(x), [x, *lin.parameters()]),
+                "block MVLinear vs einsum")
+    run = {"einsum": lambda: lin(x).square().sum().backward(), "block_matmul": lambda: blk(x).square().sum().backward()}
+    rows.append({"what": "MVLinear: einsum vs one block-diagonal matmul", "channels": m, **compare(run, repeat)})
+    return rows
+
+
 def compile_seconds() -> float:
     """Wall time of the first ``"fused"`` forward + backward in this process (torch.compile)."""
     alg = CliffordAlgebra((1, 1, 1), kernel="fused")
@@ -152,8 +192,23 @@ def main(argv=None) -> None:
     p.add_argument("--hops", default="1,2", help="CG-EGNN path orders for the training-step rows")
     p.add_argument("--repeat", type=int, default=15)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--variants", action="store_true",
+                   help="only time the speed-up variants tried and not kept (results/clifford_speed_variants.*)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.variants:
+        rows = [r for m in map(int, args.sizes.split(",")) for r in bench_variants(m, args.repeat)]
+        for r in rows:
+            print(r, flush=True)
+        table = ["| what | multivector channels | times (ms, fwd + bwd, median) |", "|---|---|---|"]
+        table += [f"| {r['what']} | {r['channels']} | " + ", ".join(
+            f"{k[:-3]} {v:.2f}" for k, v in r.items() if k.endswith("_ms")) + " |" for r in rows]
+        data = {**stamp(), "records": rows}
+        write_results("clifford_speed_variants", data, "\n".join([
+            "## Clifford layer: speed-up variants tried and not kept (CPU)", "", *table, "",
+            f"Command: `{data['command']}`. Hardware: {data['hardware']}. Date: {data['date']}.", "",
+            VARIANT_NOTES]))
+        return
     compile_s = compile_seconds()
     print(f"fused kernel: first call (torch.compile) {compile_s:.1f} s", flush=True)
     rows = []
@@ -218,6 +273,17 @@ step 1.0-2.1x. What would close the gap: compiling the whole layer / model (trie
 whole-model torch.compile did not finish compiling within 12 minutes on this loaded box),
 or a hand-fused MVLinear + normalisation kernel; on a GPU, the same fused kernel through
 Triton (not measured here)."""
+
+
+VARIANT_NOTES = """Same protocol as `clifford_speed` (float32, 28 channels, interleaved
+repeats, outputs and gradients asserted equal first). Whole-layer `torch.compile` (inductor,
+dynamic shapes) vs the eager layer with the fused product kernel and vs dense; and MVLinear
+written as one `[R, 8 C] @ [8 C, 8 C]` matmul with a block-diagonal weight (no permutes, 8x
+the flops) vs the einsum MVLinear. Neither beats the eager code, so neither is used. At 1k
+channels the two einsum MVLinears of the layer alone take ~0.9 ms forward + backward, more
+as much as the whole ~0.7-1.0 ms a 3x-faster layer may take (dense layer 2.2-2.9 ms): with this
+layer structure, eager PyTorch on CPU cannot reach the 3x layer goal at 1k. The box ran two
+n-body trainings during this run (2 cores, 3 jobs)."""
 
 
 if __name__ == "__main__":

@@ -100,28 +100,34 @@ def run_linear(args) -> dict:
 
 def run_train(args) -> dict:
     import lightning as L
-    from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
+    from lightning.pytorch.callbacks import EMAWeightAveraging, ModelCheckpoint, TQDMProgressBar
     L.seed_everything(args.seed, workers=True)
-    tag = f"{args.model}_h{args.hops}_s{args.seed}_{args.steps}"
+    tag = f"{args.model}_h{args.hops}_s{args.seed}_{args.steps}" + (f"_ema{args.ema}" if args.ema else "")
     ckpt_dir = CKPT / tag
     module = make_module(args)
     train, valid, test = loaders(args.batch_size)
     best = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val_mse", mode="min", save_last=True)
+    callbacks = [best, TQDMProgressBar(refresh_rate=10)]
+    if args.ema:  # validation, checkpoints and test use the averaged weights
+        callbacks.append(EMAWeightAveraging(decay=args.ema))
     trainer = L.Trainer(max_steps=args.steps, accelerator="cpu", devices=1, val_check_interval=args.val_every,
-                        check_val_every_n_epoch=None, callbacks=[best, TQDMProgressBar(refresh_rate=10)], logger=False, enable_progress_bar=True,
+                        check_val_every_n_epoch=None, callbacks=callbacks, logger=False, enable_progress_bar=True,
                         max_time={"minutes": args.max_minutes}, num_sanity_val_steps=0)
     last = ckpt_dir / "last.ckpt"
     t0 = time.time()
     trainer.fit(module, train, valid, ckpt_path=str(last) if last.exists() else None)
     wall = time.time() - t0
     val = float(best.best_model_score) if best.best_model_score is not None else float("nan")
-    test_mse = trainer.test(module, test, ckpt_path=best.best_model_path or None, weights_only=False)[0]["test_mse"]
+    # a fresh Trainer: with the EMA callback attached, loading a checkpoint restores the raw
+    # (not the averaged) weights, which are what "state_dict" holds for a plain Trainer
+    tester = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False)
+    test_mse = tester.test(module, test, ckpt_path=best.best_model_path or None, weights_only=False)[0]["test_mse"]
     name = "CG-EGNN" if args.model == "cgegnn" else "EGNN"
     params = sum(p.numel() for p in module.model.parameters())
     return {"model": name, "hops": args.hops if args.model == "cgegnn" else 1, "seed": args.seed,
             "test_mse": float(test_mse), "val_mse": val, "steps": int(trainer.global_step), "wall_s": wall,
             "params": params, "batch_size": args.batch_size, "lr": args.lr, "planned_steps": args.steps,
-            "kernel": args.kernel if args.model == "cgegnn" else None}
+            "kernel": args.kernel if args.model == "cgegnn" else None, "ema": args.ema}
 
 
 def seed_summary(recs: list[dict]) -> list[str]:
@@ -200,6 +206,8 @@ def main(argv=None) -> None:
     p.add_argument("--hidden", type=int, default=28)
     p.add_argument("--layers", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--ema", type=float, default=0.0,
+                   help="EMA decay of the weights used for validation/test (Lightning EMAWeightAveraging; 0 = off)")
     p.add_argument("--kernel", choices=["sparse", "fused", "fused-eager"], default="fused",
                    help="CG-EGNN geometric-product kernel (fused = torch.compile'd, compiles on first step)")
     p.add_argument("--name", default="", help="suffix of the run file (keeps runs with other budgets apart)")
