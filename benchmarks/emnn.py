@@ -351,23 +351,15 @@ def verdict(summary: dict, rounds: dict) -> list[str]:
                          f"step {a['step_ms'] / g['step_ms']:.2f}x EGNN (CPU "
                          f"{a['step_cpu_ms'] / g['step_cpu_ms']:.2f}x) vs EMNN "
                          f"{_acc(e, 'acc_rotated')}, {wall:.2f}x")
-        for name in MATCHED:
-            m = per.get(name)
-            if m and m.get("step_ms"):
-                better = e["acc_rotated"] > m["acc_rotated"]
-                lines.append(f"  - time-matched baseline ({task}): {name} step "
-                             f"{m['step_ms'] / g['step_ms']:.2f}x EGNN, rotated {_acc(m, 'acc_rotated')}: "
-                             f"EMNN ({wall:.2f}x, {_acc(e, 'acc_rotated')}) is "
-                             f"{'above' if better else 'NOT above'} it")
-        m = per.get("EGNN+hierarchy")
-        if m and m.get("step_ms"):
-            for name in ("EMNN+hierarchy", "EMNN-3L+hierarchy"):
-                h = per.get(name)
-                if h and h.get("step_ms"):
-                    lines.append(f"  - hierarchy without faces ({task}): EGNN+hierarchy step "
-                                 f"{m['step_ms'] / g['step_ms']:.2f}x EGNN, rotated {_acc(m, 'acc_rotated')}: "
-                                 f"{name} ({h['step_ms'] / g['step_ms']:.2f}x, {_acc(h, 'acc_rotated')}) is "
-                                 f"{'above' if h['acc_rotated'] > m['acc_rotated'] else 'NOT above'} it")
+        pairs = [("time-matched baseline", b, "EMNN") for b in MATCHED]
+        pairs += [("hierarchy without faces", "EGNN+hierarchy", c) for c in ("EMNN+hierarchy", "EMNN-3L+hierarchy")]
+        for kind, base, cand in pairs:
+            bm, cm = per.get(base), per.get(cand)
+            if bm and cm and bm.get("step_ms") and cm.get("step_ms"):
+                lines.append(f"  - {kind} ({task}): {base} step {bm['step_ms'] / g['step_ms']:.2f}x EGNN, "
+                             f"rotated {_acc(bm, 'acc_rotated')}: {cand} ({cm['step_ms'] / g['step_ms']:.2f}x, "
+                             f"{_acc(cm, 'acc_rotated')}) is "
+                             f"{'above' if cm['acc_rotated'] > bm['acc_rotated'] else 'NOT above'} it")
     return lines
 
 
