@@ -158,3 +158,15 @@ def test_plan_as_pre_transform_of_an_in_memory_dataset(tmp_path):
     plan = hierarchy_plan_from_data(batch)
     ref = hierarchy_plan(normalize_per_mesh(batch.pos, batch.batch, 3)[0], batch.batch)
     assert all(torch.equal(u, v) for a, b in zip(plan[:3], ref[:3]) for u, v in zip(a, b))
+
+
+def test_plan_of_other_meshes_is_refused():
+    pyg = pytest.importorskip("torch_geometric")
+    from symplugins.adapters.pyg import hierarchy_plan_from_data
+    from symplugins.models.emnn.model import EMNN
+    x, pos, ei, face, batch = random_mesh_batch(dtype=torch.float64)
+    model = EMNN(3, 8, 4, layers=1, hierarchy=True).double()
+    keep = batch == 0
+    small = _plan_data(pos[keep], face[:, keep[face].all(0)], pyg)
+    with pytest.raises(ValueError, match="was built for .* vertices but the input has"):
+        model(x, pos, ei, face, batch, hierarchy_plan=hierarchy_plan_from_data(small))

@@ -81,10 +81,10 @@ class MeshHierarchy(nn.Module):
     ``h = h_skip + MLP(knn_interpolate(h_c, k), h_skip)``.
     Shapes: ``h [N, C]``, ``pos [N, 3]`` (normalised), ``batch [N]`` -> ``[N, C]``.
 
-    The FPS / radius / k-NN indices (:class:`HierarchyPlan`; ~5 ms for an 80-vertex mesh
-    on one CPU thread, ~9 ms for a batch of 16) are built in the forward unless a precomputed ``plan`` is passed; they do not
-    depend on the features, so training loops should build them once per mesh
-    (:class:`symplugins.adapters.pyg.MeshHierarchyPlan`).
+    The FPS / radius / k-NN indices (:class:`HierarchyPlan`; ~5 ms for an 80-vertex mesh,
+    ~9 ms for a batch of 16, one CPU thread) are built in the forward unless a precomputed
+    ``plan`` is passed; they do not depend on the features, so training loops should build
+    them once per mesh (:class:`symplugins.adapters.pyg.MeshHierarchyPlan`).
     """
 
     def __init__(self, channels: int, *, stages: int = 3, ratio: float = 0.25,
@@ -116,13 +116,7 @@ class MeshHierarchy(nn.Module):
         ``plan``: a precomputed :class:`HierarchyPlan` of ``(pos, batch)`` (computed here
         when None; same output either way).
         """
-        plan = self.plan(pos, batch) if plan is None else plan
-        mine = (self.ratio, self.radius, self.k, self.max_num_neighbors)
-        if len(plan.pool) != self.stages or (plan.settings is not None and tuple(plan.settings) != mine):
-            raise ValueError(
-                f"'hierarchy_plan' was built with {len(plan.pool)} stages and (ratio, radius, k, "
-                f"max_num_neighbors) = {plan.settings}, but this hierarchy has {self.stages} stages "
-                f"and {mine}; build it with model.hierarchy.plan(...) or the same settings")
+        plan = self.plan(pos, batch) if plan is None else self._checked(plan, pos)
         levels = [(h, pos)]
         for s in range(self.stages):
             (h_f, p_f), p_c = levels[-1], levels[-1][1][plan.pool[s]]
@@ -137,6 +131,23 @@ class MeshHierarchy(nn.Module):
             up = interpolate_pairs(h_c, p_c, p_f, plan.up[s][0], plan.up[s][1])
             h_c = h_f + self.up[s](torch.cat([up, h_f], dim=-1))
         return h_c
+
+    def _checked(self, plan: HierarchyPlan, pos: Tensor) -> HierarchyPlan:
+        """A precomputed plan must match this hierarchy's settings, the vertices and their device."""
+        mine = (self.ratio, self.radius, self.k, self.max_num_neighbors)
+        if len(plan.pool) != self.stages or (plan.settings is not None and tuple(plan.settings) != mine):
+            raise ValueError(
+                f"'hierarchy_plan' was built with {len(plan.pool)} stages and (ratio, radius, k, "
+                f"max_num_neighbors) = {plan.settings}, but this hierarchy has {self.stages} stages "
+                f"and {mine}; build it with model.hierarchy.plan(...) or the same settings")
+        first = plan.up[0][0]
+        if first.device != pos.device:
+            raise ValueError(f"'hierarchy_plan' is on {first.device} but the vertices are on {pos.device}; "
+                             "move the batch (batch.to(device)) with its plan")
+        if first.numel() and (int(first.max()) != pos.shape[0] - 1 or int(plan.pool[0].max()) >= pos.shape[0]):
+            raise ValueError(f"'hierarchy_plan' was built for {int(first.max()) + 1} vertices but the input "
+                             f"has {pos.shape[0]}; build the plan from the same meshes, batched the same way")
+        return plan
 
     def __repr__(self) -> str:
         n = sum(p.numel() for p in self.parameters())
