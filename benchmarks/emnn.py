@@ -547,7 +547,11 @@ ablations do not credit the face term. Segmentation: EMNN-3L+hierarchy 0.887 ± 
 (no faces) reaches 0.906 ± 0.032 at 1.17x, so the hierarchy, not the face term, carries the
 gain (with 4 layers EMNN+hierarchy 0.920 is above EGNN+hierarchy, at 1.74x). Classification
 is saturated: EMNN-3L 0.996 ± 0.005 at 1.19x vs EGNN 0.994 ± 0.009 is a tie within the seed
-spread (one test mesh), and EMNN-3L+hierarchy (0.992) is not above EGNN.
+spread (one test mesh), and EMNN-3L+hierarchy (0.992) is not above EGNN. Face-term
+variants (`benchmarks/emnn_variants.py`, section `emnn_variants`): with the paper's face-MLP
+order the 3-layer hierarchical EMNN reaches 0.912 ± 0.030, level with EGNN+hierarchy, but
+at ~1.6x EGNN's step; the SE(3) face term (0.890) and a pooling radius of 0.5 (0.888) change
+nothing beyond the seed spread.
 
 Time-matched baselines (`--matched`): EGNN with 6 layers (`EGNN-6L`) and EGNN with hidden 48
 (`EGNN-h48`) cost about what EMNN costs per step (ratios in the table), so they answer "is the
