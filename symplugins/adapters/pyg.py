@@ -98,7 +98,10 @@ class MeshHierarchyPlan:
     """
 
     def __init__(self, *, stages: int = 3, ratio: float = 0.25, radius: float = 0.2, k: int = 3,
-                 max_num_neighbors: int = 64):
+                 max_num_neighbors: int | None = 64):
+        # registers HierarchyData for torch.load(weights_only=True) before a dataset built
+        # with this pre_transform is reloaded from disk
+        from . import pyg_hierarchy  # noqa: F401
         self.stages, self.ratio, self.radius, self.k = stages, ratio, radius, k
         self.max_num_neighbors = max_num_neighbors
 
@@ -119,18 +122,21 @@ class MeshHierarchyPlan:
         if "batch" in data and data.batch is not None:
             raise ValueError("MeshHierarchyPlan runs on single meshes (a Data, not a Batch); apply "
                              "it per mesh before batching")
+        if type(data) not in (_pyg_data().Data, HierarchyData):
+            raise ValueError(f"MeshHierarchyPlan takes a plain torch_geometric Data, got {type(data).__name__} "
+                             "(its own __inc__/__cat_dim__ would be lost); convert it with Data(**data.to_dict())")
         if not bool(torch.isfinite(pos).all()):
             raise ValueError("'data.pos' has non-finite coordinates (NaN or inf)")
         batch = torch.zeros(pos.size(0), dtype=torch.long, device=pos.device)
         plan = hierarchy_plan(normalize_per_mesh(pos, batch, 1)[0], batch, stages=self.stages,
                               ratio=self.ratio, radius_=self.radius, k=self.k,
                               max_num_neighbors=self.max_num_neighbors)
-        out = HierarchyData(**{key: value for key, value in data.items()})
+        out = HierarchyData(**{key: value for key, value in data.items() if not key.startswith("hier_")})
         for s in range(self.stages):
             out[f"hier_pool_{s}"], out[f"hier_down_{s}"], out[f"hier_up_{s}"] = \
                 plan.pool[s], plan.down[s], plan.up[s]
-        out.hier_settings = torch.tensor([[self.ratio, self.radius, self.k, self.max_num_neighbors]],
-                                         dtype=torch.float64)
+        cap = -1 if self.max_num_neighbors is None else self.max_num_neighbors  # -1: no cap
+        out.hier_settings = torch.tensor([[self.ratio, self.radius, self.k, cap]], dtype=torch.float32)
         return out
 
     def __repr__(self) -> str:
@@ -152,7 +158,8 @@ def hierarchy_plan_from_data(data: Any):
         raise ValueError("the meshes of this batch carry hierarchy plans built with different "
                          "settings; use one MeshHierarchyPlan for the whole dataset")
     ratio, radius, k, cap = settings[0].tolist()
+    cap = None if cap < 0 else int(cap)
     return HierarchyPlan(tuple(data[f"hier_pool_{s}"] for s in range(stages)),
                          tuple(data[f"hier_down_{s}"] for s in range(stages)),
                          tuple(data[f"hier_up_{s}"] for s in range(stages)),
-                         (ratio, radius, int(k), int(cap)))
+                         (ratio, radius, int(k), cap))

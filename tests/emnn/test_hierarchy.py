@@ -170,3 +170,29 @@ def test_plan_of_other_meshes_is_refused():
     small = _plan_data(pos[keep], face[:, keep[face].all(0)], pyg)
     with pytest.raises(ValueError, match="was built for .* vertices but the input has"):
         model(x, pos, ei, face, batch, hierarchy_plan=hierarchy_plan_from_data(small))
+
+
+def test_plan_settings_survive_float32_and_no_cap():
+    pyg = pytest.importorskip("torch_geometric")
+    from symplugins.adapters.pyg import MeshHierarchyPlan, hierarchy_plan_from_data
+    from symplugins.adapters.pyg_hierarchy import HierarchyData
+    from symplugins.models.emnn.model import EMNN
+    assert HierarchyData in torch.serialization.get_safe_globals()  # registered on import
+    x, pos, ei, face, batch = random_mesh_batch(dtype=torch.float64)
+    keep = batch == 0
+    x, pos, ei, face = x[keep], pos[keep], ei[:, keep[ei].all(0)], face[:, keep[face].all(0)]
+    model = EMNN(3, 8, 4, layers=1, hierarchy=True).double()
+    model.hierarchy.max_num_neighbors = None
+    data = MeshHierarchyPlan.for_model(model)(pyg.data.Data(pos=pos, face=face))
+    data.hier_settings = data.hier_settings.float()
+    plan = hierarchy_plan_from_data(data)
+    assert plan.settings[3] is None
+    torch.testing.assert_close(model(x, pos, ei, face, hierarchy_plan=plan)[0], model(x, pos, ei, face)[0],
+                               atol=0, rtol=0)
+    again = MeshHierarchyPlan(stages=1)(data)  # re-planning drops the old levels
+    assert "hier_pool_1" not in again and "hier_pool_0" in again
+
+    class Custom(pyg.data.Data):
+        pass
+    with pytest.raises(ValueError, match="plain torch_geometric Data"):
+        MeshHierarchyPlan()(Custom(pos=pos, face=face))

@@ -7,6 +7,7 @@ E(3)-invariance; neighbourhoods use distances only (no relative vectors).
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import torch
@@ -43,6 +44,14 @@ class HierarchyPlan(NamedTuple):
     the (per-mesh normalised) input, so it can be computed once per mesh (e.g. by the PyG
     transform :class:`symplugins.adapters.pyg.MeshHierarchyPlan`) and reused every epoch.
     Distances and weights are recomputed from the positions in every forward.
+
+    The same plan comes out as in the forward for the same positions, dtype and search
+    backend. It goes stale, without an error, under transforms that are not similarities
+    (jitter, anisotropic scaling) applied after it was built; near-ties in distance may
+    pick other indices in float32 than in float64; and with pyg-lib installed, a neighbour
+    cap that binds may keep other neighbours on CPU than on GPU. Only the vertex count and
+    device of a plan are checked, so a plan of other meshes with the same total vertex count
+    (e.g. template meshes) is not detected.
     """
 
     pool: tuple[Tensor, ...]
@@ -69,6 +78,13 @@ def hierarchy_plan(pos: Tensor, batch: Tensor, *, stages: int = 3, ratio: float 
             up.append(knn(p_c, p_f, k, b_c, b_f))
             p_f, b_f = p_c, b_c
     return HierarchyPlan(tuple(pool), tuple(down), tuple(up), (ratio, radius_, k, max_num_neighbors))
+
+
+def _same_settings(a, b) -> bool:
+    """Equal hierarchy settings; floats compared to 1e-6 (they may round-trip through float32)."""
+    return len(a) == len(b) and all(
+        (x is None and y is None) or (x is not None and y is not None and math.isclose(x, y, rel_tol=1e-6))
+        for x, y in zip(a, b))
 
 
 class MeshHierarchy(nn.Module):
@@ -135,7 +151,7 @@ class MeshHierarchy(nn.Module):
     def _checked(self, plan: HierarchyPlan, pos: Tensor) -> HierarchyPlan:
         """A precomputed plan must match this hierarchy's settings, the vertices and their device."""
         mine = (self.ratio, self.radius, self.k, self.max_num_neighbors)
-        if len(plan.pool) != self.stages or (plan.settings is not None and tuple(plan.settings) != mine):
+        if len(plan.pool) != self.stages or (plan.settings is not None and not _same_settings(plan.settings, mine)):
             raise ValueError(
                 f"'hierarchy_plan' was built with {len(plan.pool)} stages and (ratio, radius, k, "
                 f"max_num_neighbors) = {plan.settings}, but this hierarchy has {self.stages} stages "
