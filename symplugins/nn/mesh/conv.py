@@ -79,12 +79,13 @@ class EMNNConv(nn.Module):
     vertex rows and ``Phi_f`` is one ``H -> C_in C_out`` map per corner (``terms.face_term``).
     ``paper_face_mlp=True`` keeps the paper's order (every layer per corner; same parameters).
     Measured on the procedural benchmark (``benchmarks/results/emnn.md``, seeds 0-4, E3
-    mode, one shared CPU core): a training step costs 1.59x / 1.60x EGNN's (classification /
-    segmentation) in this order and 1.69x / 1.76x in the paper's; segmentation accuracy under
-    rotation 0.777 +- 0.083 (this order; one seed at 0.647) vs 0.820 +- 0.029 (paper's), a
-    difference within the seed spread (EGNN 0.798 +- 0.019); with no last SiLU at all
-    (``phi_f = Linear-SiLU-Linear``, tried and dropped) 0.787 +- 0.017 over seeds 0-2;
-    classification 1.000 for all three.
+    mode, one shared CPU core): a 4-layer training step costs 1.56x / 1.58x EGNN's
+    (classification / segmentation) in this order and 1.86x / 1.71x in the paper's;
+    segmentation accuracy under rotation 0.777 +- 0.083 (this order; one seed at 0.647) vs
+    0.820 +- 0.029 (paper's), and with 3 layers + hierarchy 0.887 +- 0.025 vs 0.912 +- 0.030
+    (``benchmarks/results/emnn_variants.md``): the paper's order is ahead on the mean in both,
+    within about one seed spread; with no last SiLU at all (``phi_f = Linear-SiLU-Linear``,
+    tried and dropped) 0.787 +- 0.017 over seeds 0-2; classification >= 0.99 for all.
     Not a deviation, only an evaluation order: the first Linear of ``phi_e``/``phi_f`` is
     applied per vertex and gathered (see ``terms``), in code shared with the faceless EGNN
     (``use_faces=False``).
