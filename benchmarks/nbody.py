@@ -193,7 +193,10 @@ What it shows: at every equal step budget CG-EGNN hops=1 beats EGNN (1,500 steps
 0.0109; 4,000: 0.0059 vs 0.0082; 10,000: 0.0040 vs 0.0084; EGNN plateaus around 0.008 at
 lr 2e-3, near the EGNN paper's 0.0071), and all learned models beat the linear baseline
 (0.084) by 8-21x; hops=2 (0.0107 at 1,500 steps) is behind hops=1 at that budget (more
-parameters, slower per step) and level with it at 4,000 steps (0.0060 vs 0.0059, seed 0).
+parameters, slower per step) and level with it at 4,000 steps (0.0060 vs 0.0059, seed 0), but
+behind it at 10,000 steps (0.00495 vs 0.00399, seed 0; validation 0.00522 vs 0.00425): on
+5-body systems with complete graphs the 2-hop path sums add parameters and cost (~1.5x per
+step) without helping at this budget. EGNN at 10,000 steps over seeds 0-2: 0.00805 +- 0.00028.
 The seed spread at 4,000 steps is large (hops=1: see the summary), so single-seed
 differences below ~0.001 are noise. An earlier 600-step run of the previous code (lr 2e-3,
 sparse kernel) gave CG-EGNN hops=1 0.0155, hops=2 0.0259, EGNN 0.0138; those run files were
