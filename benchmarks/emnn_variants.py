@@ -34,7 +34,8 @@ VARIANTS = {
 
 
 def step_ratios(names, train, n_out, bargs, rounds: int = 3, reps: int = 40) -> dict:
-    """Training-step time of each variant / EGNN's, models interleaved step by step."""
+    """Training-step time of each variant / EGNN's, models interleaved step by step
+    (``emnn.time_steps``, minimum over ``rounds * reps`` steps)."""
     from torch_geometric.loader import DataLoader
     from symplugins.adapters.pyg import MeshHierarchyPlan
     from symplugins.models.emnn.model import EMNN
@@ -45,17 +46,8 @@ def step_ratios(names, train, n_out, bargs, rounds: int = 3, reps: int = 40) -> 
         models[name] = EMNN(1, bargs.hidden, n_out, cfg.pop("layers"), task="node", **cfg)
         planned = [MeshHierarchyPlan(radius=cfg.get("radius", 0.2))(d) for d in train[:bargs.batch_size]]
         batches[name] = next(iter(DataLoader(planned, batch_size=bargs.batch_size)))
-    opts = {n: torch.optim.Adam(m.parameters()) for n, m in models.items()}
-    best = {n: float("inf") for n in models}
-    for _ in range(rounds * reps):
-        for n, m in models.items():
-            t = time.perf_counter()
-            b = batches[n]
-            torch.nn.functional.cross_entropy(bench.forward(m, b), b.part).backward()
-            opts[n].step()
-            opts[n].zero_grad()
-            best[n] = min(best[n], time.perf_counter() - t)
-    return {n: best[n] / best["EGNN"] for n in names}
+    wall = bench.time_steps(models, batches, "part", rounds * reps)["wall"]
+    return {n: wall[n] / wall["EGNN"] for n in names}
 
 
 def main(argv=None) -> None:
