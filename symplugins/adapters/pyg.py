@@ -129,7 +129,7 @@ class MeshHierarchyPlan:
             raise ValueError("'data.pos' has non-finite coordinates (NaN or inf)")
         batch = torch.zeros(pos.size(0), dtype=torch.long, device=pos.device)
         plan = hierarchy_plan(normalize_per_mesh(pos, batch, 1)[0], batch, stages=self.stages,
-                              ratio=self.ratio, radius_=self.radius, k=self.k,
+                              ratio=self.ratio, radius=self.radius, k=self.k,
                               max_num_neighbors=self.max_num_neighbors)
         out = HierarchyData(**{key: value for key, value in data.items() if not key.startswith("hier_")})
         for s in range(self.stages):

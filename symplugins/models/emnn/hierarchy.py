@@ -13,7 +13,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from ...graph import fps, interpolate_pairs, knn, radius
+from ...graph import fps, interpolate_pairs, knn
+from ...graph import radius as radius_search
 from ...nn.pool import scatter_max
 
 
@@ -58,11 +59,11 @@ class HierarchyPlan(NamedTuple):
     down: tuple[Tensor, ...]
     up: tuple[Tensor, ...]
     #: ``(ratio, radius, k, max_num_neighbors)`` the plan was built with (checked on use)
-    settings: tuple[float, float, int, int] | None = None
+    settings: tuple[float, float, int, int | None] | None = None
 
 
 def hierarchy_plan(pos: Tensor, batch: Tensor, *, stages: int = 3, ratio: float = 0.25,
-                   radius_: float = 0.2, k: int = 3, max_num_neighbors: int = 64) -> HierarchyPlan:
+                   radius: float = 0.2, k: int = 3, max_num_neighbors: int | None = 64) -> HierarchyPlan:
     """Canonical FPS, radius and k-NN indices of every stage (see :class:`HierarchyPlan`).
 
     ``pos [N, 3]`` normalised positions, ``batch [N]`` sorted mesh ids. No gradients.
@@ -74,10 +75,10 @@ def hierarchy_plan(pos: Tensor, batch: Tensor, *, stages: int = 3, ratio: float 
             idx = canonical_fps(p_f, b_f, ratio)
             p_c, b_c = p_f[idx], b_f[idx]
             pool.append(idx)
-            down.append(radius(p_f, p_c, radius_ * 2 ** s, b_f, b_c, max_num_neighbors=max_num_neighbors))
+            down.append(radius_search(p_f, p_c, radius * 2 ** s, b_f, b_c, max_num_neighbors=max_num_neighbors))
             up.append(knn(p_c, p_f, k, b_c, b_f))
             p_f, b_f = p_c, b_c
-    return HierarchyPlan(tuple(pool), tuple(down), tuple(up), (ratio, radius_, k, max_num_neighbors))
+    return HierarchyPlan(tuple(pool), tuple(down), tuple(up), (ratio, radius, k, max_num_neighbors))
 
 
 def _same_settings(a, b) -> bool:
@@ -123,7 +124,7 @@ class MeshHierarchy(nn.Module):
 
     def plan(self, pos: Tensor, batch: Tensor) -> HierarchyPlan:
         """This hierarchy's :class:`HierarchyPlan` for normalised ``pos [N, 3]``, ``batch [N]``."""
-        return hierarchy_plan(pos, batch, stages=self.stages, ratio=self.ratio, radius_=self.radius,
+        return hierarchy_plan(pos, batch, stages=self.stages, ratio=self.ratio, radius=self.radius,
                               k=self.k, max_num_neighbors=self.max_num_neighbors)
 
     def forward(self, h: Tensor, pos: Tensor, batch: Tensor, plan: HierarchyPlan | None = None) -> Tensor:
