@@ -103,6 +103,10 @@ def run_train(args) -> dict:
     from lightning.pytorch.callbacks import EMAWeightAveraging, ModelCheckpoint, TQDMProgressBar
     L.seed_everything(args.seed, workers=True)
     tag = f"{args.model}_h{args.hops}_s{args.seed}_{args.steps}" + (f"_ema{args.ema}" if args.ema else "")
+    # a run resumes only from its own checkpoint: settings beyond the defaults and --name enter the tag
+    extra = [f"{k}{getattr(args, k)}" for k, d in (("weight_decay", 1e-4), ("hidden", 28), ("layers", 3),
+                                                  ("batch_size", 100)) if getattr(args, k) != d]
+    tag += "".join(f"_{e}" for e in extra) + args.name
     ckpt_dir = CKPT / tag
     module = make_module(args)
     train, valid, test = loaders(args.batch_size)
@@ -127,7 +131,8 @@ def run_train(args) -> dict:
     return {"model": name, "hops": args.hops if args.model == "cgegnn" else 1, "seed": args.seed,
             "test_mse": float(test_mse), "val_mse": val, "steps": int(trainer.global_step), "wall_s": wall,
             "params": params, "batch_size": args.batch_size, "lr": args.lr, "planned_steps": args.steps,
-            "kernel": args.kernel if args.model == "cgegnn" else None, "ema": args.ema}
+            "kernel": args.kernel if args.model == "cgegnn" else None, "ema": args.ema,
+            "weight_decay": args.weight_decay, "hidden": args.hidden, "layers": args.layers}
 
 
 def seed_summary(recs: list[dict]) -> list[str]:

@@ -68,14 +68,13 @@ class CliffordAlgebra(nn.Module):
         self._buf("_right_onehot", torch.zeros(self.dim, len(left)).index_put_((right, k), torch.tensor(1.0)))
         self._buf("_out_onehot", torch.zeros(len(left), self.dim).index_put_((k, out), torch.tensor(1.0)))
         self._buf("path_of_entry", path_of_entry)
-        onehot = torch.nn.functional.one_hot(grades, self.n_grades)  # [dim, n_grades]
-        self._buf("_grade_onehot", onehot.to(torch.get_default_dtype()))
         g = grades.to(torch.float64)
         self._buf("_grade_inv", ((-1.0) ** g).to(torch.get_default_dtype()))
         self._buf("_reverse", ((-1.0) ** (g * (g - 1) / 2)).to(torch.get_default_dtype()))
         diag = (left == right)
         square = torch.zeros(self.dim, dtype=torch.float64).index_put_((left[diag],), sign[diag])
         self._buf("_form", (square * (-1.0) ** (g * (g - 1) / 2)).to(torch.get_default_dtype()))
+        self._form_is_one = bool((self._form == 1).all())  # Euclidean: q = plain sum of squares
 
     def set_kernel(self, kernel: str) -> "CliffordAlgebra":
         """Choose the product kernel (see the class docstring); returns ``self``."""
@@ -95,28 +94,36 @@ class CliffordAlgebra(nn.Module):
                 f"kernel={self.kernel!r}")
 
     # ------------------------------------------------------------------ products
-    def geometric_product(self, a: Tensor, b: Tensor) -> Tensor:
-        """``a b`` for ``a, b [..., dim]`` (broadcast over leading dims) -> ``[..., dim]``."""
-        return self._bilinear(a, b, self._like(self.sign, a))
+    def geometric_product(self, a: Tensor, b: Tensor, *, blade_major: bool = False) -> Tensor:
+        """``a b`` for ``a, b [..., dim]`` (broadcast over leading dims) -> ``[..., dim]``.
 
-    def weighted_product(self, a: Tensor, b: Tensor, weight: Tensor) -> Tensor:
+        ``blade_major=True``: the blade axis is the first one, ``[dim, ..., C]`` (the layout
+        CG-EGNN computes in: every blade a contiguous slab).
+        """
+        return self._bilinear(a, b, self._like(self.sign, a), blade_major)
+
+    def weighted_product(self, a: Tensor, b: Tensor, weight: Tensor, *, blade_major: bool = False) -> Tensor:
         """Geometric product with one weight per grade path: ``sum_p w_p <a_i b_j>_k``.
 
         ``weight [..., n_paths]`` broadcasts against the leading dims of ``a``/``b``
-        (e.g. ``[C, n_paths]`` for per-channel weights with ``a [B, C, dim]``).
+        (e.g. ``[C, n_paths]`` for per-channel weights with ``a [B, C, dim]``; with
+        ``blade_major``, ``a [dim, B, C]``).
         """
         coef = weight[..., self.path_of_entry] * self._like(self.sign, weight)
-        return self._bilinear(a, b, coef)
+        return self._bilinear(a, b, coef, blade_major)
 
-    def _bilinear(self, a: Tensor, b: Tensor, coef: Tensor) -> Tensor:
+    def _bilinear(self, a: Tensor, b: Tensor, coef: Tensor, blade_major: bool = False) -> Tensor:
         if self.kernel != "sparse" and coef.dim() <= 2:
             if torch.compiler.is_compiling():  # inside torch.compile: plain ops, inductor fuses them
                 # generated kernels live in a module-level cache, never on the module:
                 # the algebra stays picklable (nequip-package, torch.save of whole models)
-                return _kernels(*self._entries, self.dim, False).forward(a, b, coef)
+                return _kernels(*self._entries, self.dim, False, blade_major).forward(a, b, coef)
             rows = max(a.numel(), b.numel()) // self.dim
             if self.kernel == "fused-eager" or rows >= self.FUSED_MIN_ROWS:
-                return fused_bilinear(a, b, self._entries, coef, self.dim, compiled=self.kernel == "fused")
+                return fused_bilinear(a, b, self._entries, coef, self.dim, compiled=self.kernel == "fused",
+                                      blade_major=blade_major)
+        if blade_major:  # small inputs: the eager code on the blade-last view
+            return self._bilinear(a.movedim(0, -1), b.movedim(0, -1), coef).movedim(-1, 0)
         if self.full_table:
             return bilinear_full(a, b, self._like(self._right_onehot, b), self._like(self._out_onehot, b), coef)
         return bilinear_entries(a, b, self.left, self.right, self.out, coef, self.dim)
@@ -162,28 +169,39 @@ class CliffordAlgebra(nn.Module):
         return nn.functional.pad(values, (sl.start, self.dim - sl.stop))
 
     # ------------------------------------------------------- forms and norms
-    def bilinear_form(self, x: Tensor, y: Tensor) -> Tensor:
+    def bilinear_form(self, x: Tensor, y: Tensor, *, blade_major: bool = False) -> Tensor:
         """``b(x, y) = <reverse(x) y>_0`` -> ``[...]`` (diagonal in the blade basis)."""
+        if blade_major:
+            return (x * y * self._blade_column(self._form, x)).sum(0)
         return (x * y * self._like(self._form, x)).sum(-1)
 
-    def quadratic_form(self, x: Tensor) -> Tensor:
+    def quadratic_form(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
         """``q(x) = b(x, x)``."""
-        return self.bilinear_form(x, x)
+        return self.bilinear_form(x, x, blade_major=blade_major)
 
-    def grade_quadratic(self, x: Tensor) -> Tensor:
-        """``q(<x>_g)`` per grade: ``[..., dim] -> [..., n_grades]``."""
+    def grade_quadratic(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
+        """``q(<x>_g)`` per grade: ``[..., dim] -> [..., n_grades]`` (blade-major: ``[dim, ...] -> [n_grades, ...]``)."""
+        if blade_major:
+            terms = x * x if self._form_is_one else x * x * self._blade_column(self._form, x)
+            return x.new_zeros(self.n_grades, *x.shape[1:]).index_add(0, self.grades, terms)
         terms = x * x * self._like(self._form, x)
         out = x.new_zeros(*x.shape[:-1], self.n_grades)
         return out.index_add(-1, self.grades, terms)  # measured faster than a 0/1 matmul here
 
-    def grade_norms(self, x: Tensor, eps: float = 1e-16) -> Tensor:
+    def grade_norms(self, x: Tensor, eps: float = 1e-16, *, blade_major: bool = False) -> Tensor:
         """Smooth ``sqrt(|q(<x>_g)|)`` per grade, ``(q^2 + eps)^(1/4)`` (differentiable at 0)."""
-        q = self.grade_quadratic(x)
+        q = self.grade_quadratic(x, blade_major=blade_major)
         return (q * q + eps) ** 0.25
 
-    def expand_grades(self, per_grade: Tensor) -> Tensor:
-        """Repeat a ``[..., n_grades]`` tensor onto the blades: ``[..., dim]`` (a 0/1 matmul)."""
-        return per_grade @ self._like(self._grade_onehot, per_grade).T
+    def expand_grades(self, per_grade: Tensor, *, blade_major: bool = False) -> Tensor:
+        """Repeat a ``[..., n_grades]`` tensor onto the blades: ``[..., dim]`` (blade-major: first axis)."""
+        if blade_major:  # contiguous slab copies
+            return per_grade.index_select(0, self.grades)
+        return per_grade.index_select(-1, self.grades)
+
+    def _blade_column(self, t: Tensor, x: Tensor) -> Tensor:
+        """A per-blade ``[dim]`` table shaped to broadcast along the first axis of ``x``."""
+        return self._like(t, x).view(-1, *([1] * (x.dim() - 1)))
 
     # ------------------------------------------------------------ versors
     def inverse(self, v: Tensor) -> Tensor:

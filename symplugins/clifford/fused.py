@@ -30,42 +30,50 @@ def _groups(key: tuple[int, ...], dim: int) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(e for e, k in enumerate(key) if k == d) for d in range(dim))
 
 
-def _sum_code(groups, x: str, ix, y: str, iy, coef: str) -> str:
-    """Source of ``stack([sum_{e in group} x[..., ix_e] * y[..., iy_e] * coef[..., e]], -1)``."""
+def _sum_code(groups, x: str, ix, y: str, iy, coef: str, blade_major: bool) -> str:
+    """Source of ``stack([sum_{e in group} x[ix_e] * y[iy_e] * coef[..., e]])`` over the blade axis.
+
+    The blade axis is the last one (``x[..., i]``, multivectors ``[..., C, dim]``) or, with
+    ``blade_major``, the first one (``x[i]``, multivectors ``[dim, ..., C]``).
+    """
+    blade = (lambda t, i: f"{t}[{i}]") if blade_major else (lambda t, i: f"{t}[..., {i}]")
     cols = []
     for group in groups:
-        terms = [f"{x}[..., {ix[e]}] * {y}[..., {iy[e]}] * {coef}[..., {e}]" for e in group]
-        cols.append(" + ".join(terms) if terms else f"torch.zeros_like({x}[..., 0] * {y}[..., 0])")
-    return "torch.stack([\n        " + ",\n        ".join(cols) + "], dim=-1)"
+        terms = [f"{blade(x, ix[e])} * {blade(y, iy[e])} * {coef}[..., {e}]" for e in group]
+        cols.append(" + ".join(terms) if terms else f"torch.zeros_like({blade(x, 0)} * {blade(y, 0)})")
+    return "torch.stack([\n        " + ",\n        ".join(cols) + f"], dim={0 if blade_major else -1})"
 
 
 class FusedBilinear:
     """The three kernels (forward, input grads, coefficient grad) of one sparse table.
 
-    ``left, right, out``: tuples of blade indices per entry; ``dim``: number of blades.
-    The kernels are generated as source code with literal blade indices (straight-line
+    ``left, right, out``: tuples of blade indices per entry; ``dim``: number of blades;
+    ``blade_major``: multivectors laid out ``[dim, rows, C]`` instead of ``[rows, C, dim]``
+    (every blade is then one contiguous ``[rows, C]`` slab). The kernels are generated as source code with literal blade indices (straight-line
     code: nothing for ``torch.compile`` to guard on but the tensors).
     """
 
     def __init__(self, left: tuple[int, ...], right: tuple[int, ...], out: tuple[int, ...], dim: int,
-                 *, compiled: bool):
-        self.left, self.right, self.out, self.dim = left, right, out, dim
+                 *, compiled: bool, blade_major: bool = False):
+        self.left, self.right, self.out, self.dim, self.blade_major = left, right, out, dim, blade_major
         by_out, by_left, by_right = (_groups(k, dim) for k in (out, left, right))
-        coef_cols = ", ".join(f"(g[..., {o}] * a[..., {l}] * b[..., {r}]).sum(0)" for l, r, o in zip(left, right, out))
+        ix = "{}" if blade_major else "..., {}"
+        coef_cols = ", ".join(f"(g[{ix.format(o)}] * a[{ix.format(l)}] * b[{ix.format(r)}]).sum(0)"
+                              for l, r, o in zip(left, right, out))
         src = f"""
 def forward(a, b, coef):
-    return {_sum_code(by_out, "a", left, "b", right, "coef")}
+    return {_sum_code(by_out, "a", left, "b", right, "coef", blade_major)}
 
 def grad_inputs(g, a, b, coef):
-    ga = {_sum_code(by_left, "g", out, "b", right, "coef")}
-    gb = {_sum_code(by_right, "g", out, "a", left, "coef")}
+    ga = {_sum_code(by_left, "g", out, "b", right, "coef", blade_major)}
+    gb = {_sum_code(by_right, "g", out, "a", left, "coef", blade_major)}
     return ga, gb
 
 def grad_coef(g, a, b):
     return torch.stack([{coef_cols}], dim=-1)
 """
         namespace = {"torch": torch}
-        exec(compile(src, f"<fused_bilinear dim={dim} K={len(left)}>", "exec"), namespace)  # noqa: S102
+        exec(compile(src, f"<fused_bilinear dim={dim} K={len(left)} blade_major={blade_major}>", "exec"), namespace)  # noqa: S102
         wrap = (lambda f: torch.compile(f, dynamic=True)) if compiled else (lambda f: f)
         self.forward, self.grad_inputs, self.grad_coef = (wrap(namespace[k]) for k in
                                                           ("forward", "grad_inputs", "grad_coef"))
@@ -73,8 +81,8 @@ def grad_coef(g, a, b):
 
 @lru_cache(maxsize=None)
 def _kernels(left: tuple[int, ...], right: tuple[int, ...], out: tuple[int, ...], dim: int,
-             compiled: bool) -> FusedBilinear:
-    return FusedBilinear(left, right, out, dim, compiled=compiled)
+             compiled: bool, blade_major: bool = False) -> FusedBilinear:
+    return FusedBilinear(left, right, out, dim, compiled=compiled, blade_major=blade_major)
 
 
 class _FusedFn(torch.autograd.Function):
@@ -90,20 +98,28 @@ class _FusedFn(torch.autograd.Function):
         k = ctx.kernels
         g = g.contiguous()
         if torch.is_grad_enabled():  # create_graph: differentiable eager formulas
-            k = _kernels(k.left, k.right, k.out, k.dim, False)
+            k = _kernels(k.left, k.right, k.out, k.dim, False, k.blade_major)
         ga, gb = k.grad_inputs(g, a, b, coef) if any(ctx.needs_input_grad[:2]) else (None, None)
         gc = k.grad_coef(g, a, b).sum_to_size(coef.shape) if ctx.needs_input_grad[2] else None
         return ga, gb, gc, None
 
 
 def fused_bilinear(a: Tensor, b: Tensor, entries: tuple[tuple[int, ...], ...], coef: Tensor, dim: int,
-                   *, compiled: bool = True) -> Tensor:
+                   *, compiled: bool = True, blade_major: bool = False) -> Tensor:
     """Same map as :func:`~symplugins.clifford.product.bilinear_entries`, by the fused kernel.
 
     ``entries = (left, right, out)`` tuples of blade indices; ``a, b [..., C, dim]``
     (broadcast, then made contiguous), ``coef [C, K]`` or ``[K]`` (one coefficient per entry
-    and channel, e.g. sign x path weight). Returns ``[..., C, dim]``.
+    and channel, e.g. sign x path weight). Returns ``[..., C, dim]``. With ``blade_major``
+    the blade axis comes first: ``a, b [dim, ..., C]`` -> ``[dim, ..., C]``.
     """
+    if blade_major:
+        shape = torch.broadcast_shapes(a.shape, b.shape, coef.shape[:-1])
+        if len(shape) < 2:
+            shape = tuple(shape) + (1,)
+        a, b = a.expand(shape).contiguous(), b.expand(shape).contiguous()
+        a3, b3 = a.reshape(dim, -1, shape[-1]), b.reshape(dim, -1, shape[-1])
+        return _FusedFn.apply(a3, b3, coef, _kernels(*entries, dim, compiled, True)).reshape(shape)
     shape = torch.broadcast_shapes(a.shape, b.shape, coef.shape[:-1] + (dim,))
     if len(shape) < 2:
         shape = (1,) + tuple(shape)

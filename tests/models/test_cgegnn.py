@@ -57,6 +57,25 @@ def test_sensitivity_partner_absolute_positions():
                        (s, v, pos, ei, batch), [None, Vector(), Point(), None, None], [None, Vector()], group="E3")
 
 
+@pytest.mark.parametrize("kernel", ["sparse", "fused-eager"])
+@pytest.mark.parametrize("hops", [1, 3])
+def test_blade_major_equals_blade_last_reference(hops, kernel):
+    """The default blade-major computation equals CGENN's blade-last layout (outputs, gradients)."""
+    s, v, pos, ei, batch = _inputs(torch.float64)
+    model = _model(hops, kernel=kernel).double()
+    w = torch.rand(ei.shape[1], dtype=torch.float64)
+    assert model.blade_major
+    outs = {}
+    for bm in (True, False):
+        model.blade_major = bm
+        model.zero_grad()
+        out = model(s, v, pos, ei, batch, edge_weight=w)
+        (out[0].square().sum() + out[1].square().sum()).backward()
+        outs[bm] = [*out, model.multivectors(s, v, pos, ei, batch), *(p.grad for p in model.parameters())]
+    for a, b in zip(outs[True], outs[False]):
+        torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)
+
+
 def test_edge_weight_gradients_and_double_backward():
     torch.manual_seed(1)
     model = CGEGNN(1, 0, 3, 1, 0, layers=1, hops=2).double()

@@ -4,6 +4,7 @@ import torch
 
 from symplugins.cgegnn import CGEGNN, CliffordAlgebra, CliffordGraphConv, edge_reverse, enumerate_paths, reverse_edges
 from symplugins.testing import random_batched_graph
+from symplugins.models.cgegnn.layers import BLADE_LAST, BLADE_MAJOR
 
 
 def test_reverse_edges_and_enumeration():
@@ -43,11 +44,14 @@ def test_factorised_paths_equal_enumerated_paths():
     x_edge = alg.embed(pos[dst] - pos[src], 1).unsqueeze(1)
     w = torch.rand(ei.shape[1], dtype=torch.float64)
     rev, found = reverse_edges(ei, pos.shape[0])
-    fast = conv._paths(h, x_edge, w, src, dst, rev, found)
     slow = _explicit(conv, h, x_edge, w, src, dst, 4)
-    assert len(fast) == 3
-    for a, b in zip(fast, slow):
+    fast = conv._paths(h, x_edge, w, src, dst, rev, found, BLADE_LAST)
+    bm = lambda t: t.permute(2, 0, 1).contiguous()  # noqa: E731
+    blade_major = conv._paths(bm(h), bm(x_edge), w, src, dst, rev, found, BLADE_MAJOR)
+    assert len(fast) == len(blade_major) == 3
+    for a, b, c in zip(fast, slow, blade_major):
         torch.testing.assert_close(a, b)
+        torch.testing.assert_close(c.permute(1, 2, 0), b)
         assert b.abs().max() > 0
 
 
@@ -89,12 +93,12 @@ def test_factorised_paths_with_periodic_images_equal_enumerated_paths():
     x_edge = alg.embed(vec, 1).unsqueeze(1)
     w = torch.rand(ei.shape[1], dtype=torch.float64)
     rev, found = reverse_edges(ei, 3, shift)
-    fast = conv._paths(h, x_edge, w, src, dst, rev, found)
+    fast = conv._paths(h, x_edge, w, src, dst, rev, found, BLADE_LAST)
     slow = _explicit(conv, h, x_edge, w, src, dst, 3, edge_reverse(ei, 3, shift))
     for a, b in zip(fast, slow):
         torch.testing.assert_close(a, b)
     rev0, found0 = reverse_edges(ei, 3)  # sensitivity partner: node-pair reversal is wrong here
-    wrong = conv._paths(h, x_edge, w, src, dst, rev0, found0)
+    wrong = conv._paths(h, x_edge, w, src, dst, rev0, found0, BLADE_LAST)
     assert (wrong[0] - slow[0]).abs().max() > 1e-6
 
 

@@ -18,7 +18,8 @@ __all__ = ["CliffordMLP", "CliffordGraphConv"]
 class CliffordMLP(nn.Sequential):
     """``MVLinear -> MVSiLU -> SteerableGeometricProduct -> MVLayerNorm -> MVLinear``.
 
-    Shapes: ``[..., in_channels, dim] -> [..., out_channels, dim]`` (CGENN's CEMLP).
+    Shapes: ``[..., in_channels, dim] -> [..., out_channels, dim]`` (CGENN's CEMLP);
+    ``blade_major=True``: ``[dim, ..., in_channels] -> [dim, ..., out_channels]``.
     """
 
     def __init__(self, algebra: CliffordAlgebra, in_channels: int, hidden: int, out_channels: int):
@@ -28,10 +29,42 @@ class CliffordMLP(nn.Sequential):
             MVLinear(algebra, hidden, out_channels),
         )
 
+    def forward(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
+        for layer in self:
+            x = layer(x, blade_major=blade_major)
+        return x
 
-def _aggregate(values: Tensor, index: Tensor, num_nodes: int) -> Tensor:
-    """Sum rows of ``values [E, ...]`` onto ``index [E]`` -> ``[num_nodes, ...]``."""
-    return values.new_zeros(num_nodes, *values.shape[1:]).index_add(0, index, values)
+
+class _Layout:
+    """Where the node / edge axis and the channel axis of multivector features lie.
+
+    Blade-last ``[rows, C, dim]`` is CGENN's layout (kept as the reference formulation);
+    blade-major ``[dim, rows, C]`` is the fast one: linear maps become one batched matmul
+    over the blades and every blade is a contiguous slab for the fused product.
+    """
+
+    def __init__(self, blade_major: bool):
+        self.blade_major = blade_major
+        self.rows, self.channels = (1, 2) if blade_major else (0, 1)
+
+    def gather(self, x: Tensor, index: Tensor) -> Tensor:
+        return x.index_select(self.rows, index)
+
+    def aggregate(self, values: Tensor, index: Tensor, num_nodes: int) -> Tensor:
+        """Sum rows of ``values`` onto ``index [E]`` -> ``num_nodes`` rows."""
+        shape = list(values.shape)
+        shape[self.rows] = num_nodes
+        return values.new_zeros(shape).index_add(self.rows, index, values)
+
+    def cat(self, parts: list[Tensor]) -> Tensor:
+        return torch.cat(parts, dim=self.channels)
+
+    def per_row(self, w: Tensor) -> Tensor:
+        """``[E]`` -> broadcastable against edge features."""
+        return w[None, :, None] if self.blade_major else w[:, None, None]
+
+
+BLADE_MAJOR, BLADE_LAST = _Layout(True), _Layout(False)
 
 
 class CliffordGraphConv(nn.Module):
@@ -52,7 +85,9 @@ class CliffordGraphConv(nn.Module):
       the path's edge weights; cost O(E) per hop.
     - node: ``h_i <- h_i + phi_h([h_i, M1_i, N(A(2)_i), ..., N(A(k)_i)])``.
 
-    Shapes: ``h [N, C, dim]``, ``x_edge [E, 1, dim]``, ``edge_scalars [E, A, dim]``.
+    Shapes: ``h [N, C, dim]``, ``x_edge [E, 1, dim]``, ``edge_scalars [E, A, dim]``, or all
+    blade-major (``[dim, N, C]`` ...) with ``blade_major=True``. ``weight=None``: unit edge
+    weights (no multiply).
     """
 
     def __init__(self, algebra: CliffordAlgebra, channels: int, *, hops: int = 1, edge_channels: int = 0):
@@ -71,29 +106,35 @@ class CliffordGraphConv(nn.Module):
         for w in self.hop_weight:
             nn.init.normal_(w, std=0.5)
 
-    def forward(self, h: Tensor, x_edge: Tensor, edge_scalars: Tensor | None, weight: Tensor,
-                src: Tensor, dst: Tensor, rev: Tensor, has_rev: Tensor) -> Tensor:
-        n = h.shape[0]
-        parts = [h.index_select(0, dst), h.index_select(0, src), x_edge] + ([edge_scalars] if edge_scalars is not None else [])
-        m = self.message(torch.cat(parts, dim=1)) * weight[:, None, None]
-        out = [h, _aggregate(m, dst, n)]
+    def forward(self, h: Tensor, x_edge: Tensor, edge_scalars: Tensor | None, weight: Tensor | None,
+                src: Tensor, dst: Tensor, rev: Tensor, has_rev: Tensor, *, blade_major: bool = False) -> Tensor:
+        lay = BLADE_MAJOR if blade_major else BLADE_LAST
+        n = h.shape[lay.rows]
+        parts = [lay.gather(h, dst), lay.gather(h, src), x_edge] + ([edge_scalars] if edge_scalars is not None else [])
+        m = self.message(lay.cat(parts), blade_major=blade_major)
+        if weight is not None:
+            m = m * lay.per_row(weight)
+        out = [h, lay.aggregate(m, dst, n)]
         if self.hops > 1:
-            paths = self._paths(h, x_edge, weight, src, dst, rev, has_rev)
-            out += [norm(a) for norm, a in zip(self.hop_norm, paths)]
-        return h + self.update(torch.cat(out, dim=1))
+            paths = self._paths(h, x_edge, weight, src, dst, rev, has_rev, lay)
+            out += [norm(a, blade_major=blade_major) for norm, a in zip(self.hop_norm, paths)]
+        return h + self.update(lay.cat(out), blade_major=blade_major)
 
-    def _paths(self, h, x_edge, weight, src, dst, rev, has_rev) -> list[Tensor]:
-        """Path sums ``A(t) [N, C, dim]`` for ``t = 2..hops`` (before normalization)."""
-        gp, n, w = self.algebra.geometric_product, h.shape[0], weight[:, None, None]
-        b = w * gp(x_edge, self.start(h).index_select(0, src))  # B1 [E, C, dim]
-        a = _aggregate(b, dst, n)
+    def _paths(self, h, x_edge, weight, src, dst, rev, has_rev, lay: _Layout) -> list[Tensor]:
+        """Path sums ``A(t)`` (``[N, C, dim]`` or blade-major) for ``t = 2..hops`` (before normalization)."""
+        bm, n = lay.blade_major, h.shape[lay.rows]
+        alg = self.algebra
+        w = None if weight is None else lay.per_row(weight)
+        scale = (lambda t: t) if w is None else (lambda t: w * t)
+        b = scale(alg.geometric_product(x_edge, lay.gather(self.start(h, blade_major=bm), src), blade_major=bm))  # B1
+        a = lay.aggregate(b, dst, n)
         out = []
-        keep = has_rev.to(h.dtype)[:, None, None]
+        keep = lay.per_row(has_rev.to(h.dtype))
         for t in range(self.hops - 1):
-            z = a.index_select(0, src) - b.index_select(0, rev) * keep
-            node = self.hop_node[t](h).index_select(0, src)
-            inner = self.algebra.weighted_product(self.hop_linear[t](z), node, self.hop_weight[t])
-            b = w * gp(x_edge, inner)
-            a = _aggregate(b, dst, n)
+            z = lay.gather(a, src) - lay.gather(b, rev) * keep
+            node = lay.gather(self.hop_node[t](h, blade_major=bm), src)
+            inner = alg.weighted_product(self.hop_linear[t](z, blade_major=bm), node, self.hop_weight[t], blade_major=bm)
+            b = scale(alg.geometric_product(x_edge, inner, blade_major=bm))
+            a = lay.aggregate(b, dst, n)
             out.append(a)
         return out

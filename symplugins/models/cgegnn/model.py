@@ -79,7 +79,16 @@ class CGEGNN(nn.Module):
     :meth:`multivectors` returns the final hidden node multivectors ``[N, hidden, 8]``
     (Cl(3,0) blades ``1, e1, e2, e3, e12, e13, e23, e123``) and :meth:`readout` maps them
     to the outputs: ``forward = readout . multivectors``.
+
+    Internally features are blade-major, ``[8, N, hidden]`` (``blade_major = True``): every
+    multivector linear map is one batched matmul and every blade a contiguous slab for the
+    geometric-product kernel. ``model.blade_major = False`` computes the same function in
+    CGENN's blade-last layout ``[N, hidden, 8]`` (the reference formulation of the speed
+    benchmark; same parameters, outputs equal to rounding).
     """
+
+    #: compute in the blade-major layout (fast); False = CGENN's blade-last layout (reference)
+    blade_major: bool = True
 
     def __init__(self, scalar_in: int, vector_in: int, hidden: int, scalar_out: int, vector_out: int,
                  *, layers: int = 4, hops: int = 1, edge_in: int = 0, centroid: bool = True,
@@ -112,9 +121,9 @@ class CGEGNN(nn.Module):
                 batch: Tensor | None = None, *, edge_weight: Tensor | None = None,
                 edge_attr: Tensor | None = None, edge_vec: Tensor | None = None,
                 edge_reverse: Tensor | None = None, check_inputs: bool = True) -> tuple[Tensor, Tensor]:
-        return self.readout(self.multivectors(
-            scalars, vectors, pos, edge_index, batch, edge_weight=edge_weight, edge_attr=edge_attr,
-            edge_vec=edge_vec, edge_reverse=edge_reverse, check_inputs=check_inputs))
+        h = self._hidden(scalars, vectors, pos, edge_index, batch, edge_weight=edge_weight, edge_attr=edge_attr,
+                         edge_vec=edge_vec, edge_reverse=edge_reverse, check_inputs=check_inputs)
+        return self._readout(h, self.blade_major)
 
     def multivectors(self, scalars: Tensor | None, vectors: Tensor | None, pos: Tensor,
                      edge_index: Tensor, batch: Tensor | None = None, *,
@@ -122,16 +131,24 @@ class CGEGNN(nn.Module):
                      edge_vec: Tensor | None = None, edge_reverse: Tensor | None = None,
                      check_inputs: bool = True) -> Tensor:
         """Final hidden node multivectors ``[N, hidden, 8]`` (arguments as :meth:`forward`)."""
+        h = self._hidden(scalars, vectors, pos, edge_index, batch, edge_weight=edge_weight, edge_attr=edge_attr,
+                         edge_vec=edge_vec, edge_reverse=edge_reverse, check_inputs=check_inputs)
+        return h.permute(1, 2, 0) if self.blade_major else h
+
+    def _hidden(self, scalars, vectors, pos, edge_index, batch, *, edge_weight, edge_attr, edge_vec,
+                edge_reverse, check_inputs) -> Tensor:
+        """Final hidden node multivectors in the internal layout (see the class docstring)."""
         if check_inputs and not torch.compiler.is_compiling():
             validate_inputs(self, scalars, vectors, pos, edge_index, batch, edge_weight, edge_attr, edge_vec)
             _check_edge_reverse(edge_reverse, edge_index.shape[1])
-        alg, n = self.algebra, pos.shape[0]
+        alg, n, bm = self.algebra, pos.shape[0], self.blade_major
+        layout = (lambda t: t.permute(2, 0, 1).contiguous()) if bm else (lambda t: t)  # [rows, C, 8] -> [8, rows, C]
         src, dst = edge_index[0], edge_index[1]
-        h = self.embed(self._node_multivectors(scalars, vectors, pos, batch))
+        h = self.embed(layout(self._node_multivectors(scalars, vectors, pos, batch)), blade_major=bm)
         vec = pos[dst] - pos[src] if edge_vec is None else edge_vec
-        x_edge = alg.embed(vec, 1).unsqueeze(1)
-        edge_scalars = None if edge_attr is None or self.edge_in == 0 else alg.embed(edge_attr.unsqueeze(-1), 0)
-        weight = torch.ones_like(vec[:, 0]) if edge_weight is None else edge_weight
+        x_edge = layout(alg.embed(vec, 1).unsqueeze(1))
+        edge_scalars = None if edge_attr is None or self.edge_in == 0 else layout(
+            alg.embed(edge_attr.unsqueeze(-1), 0))
         if self.hops == 1:
             rev, has_rev = src, torch.zeros_like(src, dtype=torch.bool)
         elif edge_reverse is None:
@@ -140,12 +157,19 @@ class CGEGNN(nn.Module):
             has_rev = edge_reverse >= 0
             rev = edge_reverse.clamp(min=0)
         for conv in self.convs:
-            h = conv(h, x_edge, edge_scalars, weight, src, dst, rev, has_rev)
+            h = conv(h, x_edge, edge_scalars, edge_weight, src, dst, rev, has_rev, blade_major=bm)
         return h
 
     def readout(self, h: Tensor) -> tuple[Tensor, Tensor]:
         """``h [N, hidden, 8] -> (scalars [N, S'], vectors [N, V', 3])`` (the output head)."""
-        out = self.head(h)
+        return self._readout(h, False)
+
+    def _readout(self, h: Tensor, blade_major: bool) -> tuple[Tensor, Tensor]:
+        out = h
+        for layer in self.head:
+            out = layer(out, blade_major=blade_major)
+        if blade_major:  # [8, N, S' + V']
+            return out[0, :, :self.scalar_out], out[1:4, :, self.scalar_out:].permute(1, 2, 0)
         return out[:, :self.scalar_out, 0], out[:, self.scalar_out:, 1:4]
 
     def _node_multivectors(self, scalars, vectors, pos, batch) -> Tensor:

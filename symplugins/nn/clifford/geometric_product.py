@@ -19,7 +19,9 @@ class SteerableGeometricProduct(nn.Module):
     Ruhe et al. 2023, eq. 8: ``GP_p`` is the geometric product restricted to grade
     path ``p = (g_left, g_right, g_out)`` (Cl(3,0): 20 paths), ``N`` the grade-wise
     normalization, ``L`` multivector linear layers. The product runs over the sparse
-    Cayley entries only. Shapes: ``[..., channels, dim] -> same``.
+    Cayley entries only. Shapes: ``[..., channels, dim] -> same``; ``forward(x, blade_major=True)``
+    takes and returns ``[dim, ..., channels]``, the layout in which the linear maps are single
+    batched matmuls and the fused product reads contiguous slabs (used inside CG-EGNN).
     """
 
     def __init__(self, algebra: CliffordAlgebra, channels: int, *, include_first_order: bool = True,
@@ -40,14 +42,14 @@ class SteerableGeometricProduct(nn.Module):
             if m is not None:
                 m.reset_parameters()
 
-    def forward(self, x: Tensor) -> Tensor:
-        right = self.linear_right(x)
+    def forward(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
+        right = self.linear_right(x, blade_major=blade_major)
         if self.normalize is not None:
-            right = self.normalize(right)
-        y = self.algebra.weighted_product(x, right, self.weight)
+            right = self.normalize(right, blade_major=blade_major)
+        y = self.algebra.weighted_product(x, right, self.weight, blade_major=blade_major)
         if self.linear_left is None:
             return y
-        return (self.linear_left(x) + y) / math.sqrt(2.0)
+        return (self.linear_left(x, blade_major=blade_major) + y) / math.sqrt(2.0)
 
     def __repr__(self) -> str:
         n = sum(p.numel() for p in self.parameters())

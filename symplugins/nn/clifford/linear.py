@@ -15,7 +15,9 @@ class MVLinear(nn.Module):
     """Multivector linear layer: ``y_{o,g} = sum_i W[o, i, g] x_{i,g} (+ b_o on grade 0)``.
 
     Equivariant because the Clifford group action preserves grades; the bias lives on
-    the scalar blade only. Shapes: ``x [..., in_channels, dim] -> [..., out_channels, dim]``.
+    the scalar blade only. Shapes: ``x [..., in_channels, dim] -> [..., out_channels, dim]``;
+    ``forward(x, blade_major=True)``: ``[dim, ..., in_channels] -> [dim, ..., out_channels]``
+    (one batched matmul over the blades, no layout copies).
     """
 
     def __init__(self, algebra: CliffordAlgebra, in_channels: int, out_channels: int, *,
@@ -35,7 +37,17 @@ class MVLinear(nn.Module):
         if self.bias is not None:
             nn.init.zeros_(self.bias)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
+        if blade_major:
+            w = self.weight.permute(2, 1, 0).index_select(0, self.algebra.grades)  # [dim, in, out]
+            flat = x.reshape(x.shape[0], -1, x.shape[-1])
+            if self.bias is None:
+                y = torch.bmm(flat, w)
+            else:
+                bias = torch.cat([self.bias.view(1, 1, -1), self.bias.new_zeros(self.algebra.dim - 1, 1, 1).expand(
+                    -1, -1, self.out_channels)])
+                y = torch.baddbmm(bias, flat, w)
+            return y.view(*x.shape[:-1], self.out_channels)
         w = self.weight[..., self.algebra.grades]  # [out, in, dim]
         y = torch.einsum("...id,oid->...od", x, w)
         if self.bias is not None:

@@ -13,7 +13,7 @@ class MVNormalize(nn.Module):
     """Grade-wise normalization: ``x_g -> x_g / (s_g (|x_g| - 1) + 1)``, ``s_g = sigmoid(a_g)``.
 
     ``|x_g|`` is the smooth norm ``(q(x_g)^2 + eps)^(1/4)``; one learned ``a`` per channel
-    and grade. Shapes: ``[..., channels, dim] -> same``.
+    and grade. Shapes: ``[..., channels, dim] -> same`` (``blade_major=True``: ``[dim, ..., channels]``).
     """
 
     def __init__(self, algebra: CliffordAlgebra, channels: int, *, eps: float = 1e-12):
@@ -25,7 +25,12 @@ class MVNormalize(nn.Module):
     def reset_parameters(self) -> None:
         nn.init.zeros_(self.a)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
+        if blade_major:
+            alg = self.algebra
+            norms = alg.grade_norms(x, self.eps, blade_major=True).view(alg.n_grades, -1, self.channels)
+            s = torch.sigmoid(self.a).T.unsqueeze(1)  # [G, 1, C]
+            return x / alg.expand_grades(s * (norms - 1) + 1, blade_major=True).view(x.shape)
         norms = self.algebra.grade_norms(x, self.eps)  # [..., C, G]
         s = torch.sigmoid(self.a)
         return x / self.algebra.expand_grades(s * (norms - 1) + 1)
@@ -38,7 +43,8 @@ class MVLayerNorm(nn.Module):
     """Multivector layer norm: ``x_c -> w_c x_c / (mean_c' |x_c'| + eps)``.
 
     ``|x|`` is the smooth norm ``(q(x)^2 + eps)^(1/4)`` of the whole multivector; the
-    mean runs over the channel axis (-2). Shapes: ``[..., channels, dim] -> same``.
+    mean runs over the channel axis. Shapes: ``[..., channels, dim] -> same``
+    (``blade_major=True``: ``[dim, ..., channels]``).
     """
 
     def __init__(self, algebra: CliffordAlgebra, channels: int, *, eps: float = 1e-6):
@@ -50,7 +56,11 @@ class MVLayerNorm(nn.Module):
     def reset_parameters(self) -> None:
         nn.init.ones_(self.weight)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
+        if blade_major:
+            q = self.algebra.quadratic_form(x, blade_major=True)  # [..., C]
+            norm = (q * q + 1e-16) ** 0.25
+            return self.weight[:, 0] * x / (norm.mean(-1, keepdim=True) + self.eps)
         q = self.algebra.quadratic_form(x)
         norm = (q * q + 1e-16) ** 0.25
         return self.weight * x / (norm.mean(-1, keepdim=True).unsqueeze(-1) + self.eps)
