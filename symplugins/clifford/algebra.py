@@ -14,6 +14,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
+from ..utils.tracing import is_tracing
 from .fused import _kernels, fused_bilinear
 from .product import bilinear_entries, bilinear_full
 from .tables import blade_bitmaps, blade_names, cayley_entries, grade_paths
@@ -39,6 +40,9 @@ class CliffordAlgebra(nn.Module):
     #: below this many multivectors per call ``"fused"`` runs the ``"sparse"`` code: the compiled
     #: call's fixed overhead (guards, wrappers: ~0.3 ms on CPU) exceeds the work
     FUSED_MIN_ROWS = 4096
+    #: every blade squares to +1 under reversion (Euclidean): grade quadratics skip the form multiply
+    #: (class default False: algebras pickled before this flag existed take the general path)
+    _form_is_one: bool = False
 
     def __init__(self, metric: Sequence[float], *, kernel: str = "sparse"):
         super().__init__()
@@ -114,7 +118,7 @@ class CliffordAlgebra(nn.Module):
 
     def _bilinear(self, a: Tensor, b: Tensor, coef: Tensor, blade_major: bool = False) -> Tensor:
         if self.kernel != "sparse" and coef.dim() <= 2:
-            if torch.compiler.is_compiling():  # inside torch.compile: plain ops, inductor fuses them
+            if is_tracing():  # torch.compile / export / make_fx: plain ops (inductor fuses them), no size branch
                 # generated kernels live in a module-level cache, never on the module:
                 # the algebra stays picklable (nequip-package, torch.save of whole models)
                 return _kernels(*self._entries, self.dim, False, blade_major).forward(a, b, coef)

@@ -49,8 +49,9 @@ class FusedBilinear:
 
     ``left, right, out``: tuples of blade indices per entry; ``dim``: number of blades;
     ``blade_major``: multivectors laid out ``[dim, rows, C]`` instead of ``[rows, C, dim]``
-    (every blade is then one contiguous ``[rows, C]`` slab). The kernels are generated as source code with literal blade indices (straight-line
-    code: nothing for ``torch.compile`` to guard on but the tensors).
+    (every blade is then one contiguous ``[rows, C]`` slab). The kernels are generated as
+    source code with literal blade indices (straight-line code: nothing for
+    ``torch.compile`` to guard on but the tensors).
     """
 
     def __init__(self, left: tuple[int, ...], right: tuple[int, ...], out: tuple[int, ...], dim: int,

@@ -76,6 +76,30 @@ def test_blade_major_equals_blade_last_reference(hops, kernel):
         torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)
 
 
+@pytest.mark.parametrize("edge_channels", [0, 2])
+def test_split_message_equals_message_mlp_on_concatenation(edge_channels):
+    """The first message map runs per node, then is gathered: same as phi_m([h_i, h_j, x_e, a_e])."""
+    from symplugins.cgegnn import CliffordAlgebra, CliffordGraphConv
+    from symplugins.models.cgegnn.layers import BLADE_LAST, BLADE_MAJOR
+    torch.manual_seed(0)
+    alg = CliffordAlgebra((1, 1, 1)).double()
+    conv = CliffordGraphConv(alg, 3, edge_channels=edge_channels).double()
+    with torch.no_grad():
+        conv.message[0].bias.normal_()
+    pos, ei, _ = random_batched_graph((4, 3), dtype=torch.float64)
+    src, dst = ei
+    h = torch.randn(pos.shape[0], 3, 8, dtype=torch.float64)
+    x_edge = alg.embed(pos[dst] - pos[src], 1).unsqueeze(1)
+    a = alg.embed(torch.randn(ei.shape[1], edge_channels, 1, dtype=torch.float64), 0) if edge_channels else None
+    ref = conv.message(torch.cat([h[dst], h[src], x_edge] + ([a] if edge_channels else []), dim=1))
+    torch.testing.assert_close(conv._message(h, x_edge, a, src, dst, BLADE_LAST), ref)
+    bm = lambda t: t.permute(2, 0, 1).contiguous()  # noqa: E731
+    got = conv._message(bm(h), bm(x_edge), None if a is None else bm(a), src, dst, BLADE_MAJOR)
+    torch.testing.assert_close(got.permute(1, 2, 0), ref)
+    # partner: source and target swapped is a different message
+    assert (conv._message(h, x_edge, a, dst, src, BLADE_LAST) - ref).abs().max() > 1e-3
+
+
 def test_edge_weight_gradients_and_double_backward():
     torch.manual_seed(1)
     model = CGEGNN(1, 0, 3, 1, 0, layers=1, hops=2).double()

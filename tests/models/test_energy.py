@@ -141,3 +141,22 @@ def test_isolated_cache_only_for_frozen_eval_and_invalidated_by_updates():
     m.__dict__.pop("_eps0_cache")
     torch.testing.assert_close(changed, m(TYPES, pos()))
     assert not torch.allclose(changed, trainable)
+
+
+def test_frozen_model_traces_the_same_graph_for_any_size():
+    """make_fx (what nequip-compile's AOTInductor export traces with) must not bake the eps^0
+    cache of the first trace into the second: nequip traces twice and refuses differing graphs."""
+    from torch.fx.experimental.proxy_tensor import make_fx
+    m = model(hops=1).eval().requires_grad_(False)
+
+    def energy(types, x, ei):
+        return m.per_atom_energy(types, x, ei, x[ei[0]] - x[ei[1]])
+
+    codes = []
+    for n in (9, 6):
+        i, j = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+        ei = torch.stack([j[i != j], i[i != j]])
+        gm = make_fx(energy, tracing_mode="symbolic", _allow_non_fake_inputs=True)(TYPES[:n], pos()[:n], ei)
+        torch.testing.assert_close(gm(TYPES[:n], pos()[:n], ei), energy(TYPES[:n], pos()[:n], ei))
+        codes.append(gm.code)
+    assert codes[0] == codes[1]

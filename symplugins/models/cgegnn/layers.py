@@ -11,6 +11,7 @@ from torch import Tensor, nn
 
 from ...clifford import CliffordAlgebra
 from ...nn.clifford import MVLayerNorm, MVLinear, MVNormalize, MVSiLU, SteerableGeometricProduct
+from ...nn.clifford.linear import mv_linear
 
 __all__ = ["CliffordMLP", "CliffordGraphConv"]
 
@@ -110,8 +111,7 @@ class CliffordGraphConv(nn.Module):
                 src: Tensor, dst: Tensor, rev: Tensor, has_rev: Tensor, *, blade_major: bool = False) -> Tensor:
         lay = BLADE_MAJOR if blade_major else BLADE_LAST
         n = h.shape[lay.rows]
-        parts = [lay.gather(h, dst), lay.gather(h, src), x_edge] + ([edge_scalars] if edge_scalars is not None else [])
-        m = self.message(lay.cat(parts), blade_major=blade_major)
+        m = self._message(h, x_edge, edge_scalars, src, dst, lay)
         if weight is not None:
             m = m * lay.per_row(weight)
         out = [h, lay.aggregate(m, dst, n)]
@@ -119,6 +119,26 @@ class CliffordGraphConv(nn.Module):
             paths = self._paths(h, x_edge, weight, src, dst, rev, has_rev, lay)
             out += [norm(a, blade_major=blade_major) for norm, a in zip(self.hop_norm, paths)]
         return h + self.update(lay.cat(out), blade_major=blade_major)
+
+    def _message(self, h: Tensor, x_edge: Tensor, edge_scalars: Tensor | None, src: Tensor, dst: Tensor,
+                 lay: _Layout) -> Tensor:
+        """``phi_m([h_i, h_j, x_e, a_e])`` per edge, with the first linear map split by input block.
+
+        Linear in its input, the first map is ``W_i h_i + W_j h_j + W_e [x_e, a_e] + b``: the
+        node blocks run once per node and are gathered onto the edges (4x fewer rows on a
+        5-body complete graph, and no ``[E, 2C + 1 + A]`` concatenation). Same function, same
+        parameters as applying ``self.message`` to the concatenation.
+        """
+        first, bm, c = self.message[0], lay.blade_major, self.channels
+        grades, w = self.algebra.grades, first.weight  # [C_out, 2C + 1 + A, G]
+        node = mv_linear(h, torch.cat([w[:, :c], w[:, c:2 * c]]), None, grades, blade_major=bm)  # [.., N, 2 C_out]
+        to_dst, to_src = node.split(first.out_channels, dim=lay.channels)
+        edge_in = x_edge if edge_scalars is None else lay.cat([x_edge, edge_scalars])
+        m = lay.gather(to_dst, dst) + lay.gather(to_src, src) + mv_linear(edge_in, w[:, 2 * c:], first.bias, grades,
+                                                                          blade_major=bm)
+        for layer in list(self.message)[1:]:
+            m = layer(m, blade_major=bm)
+        return m
 
     def _paths(self, h, x_edge, weight, src, dst, rev, has_rev, lay: _Layout) -> list[Tensor]:
         """Path sums ``A(t)`` (``[N, C, dim]`` or blade-major) for ``t = 2..hops`` (before normalization)."""

@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from ...clifford import CliffordAlgebra
 from ...nn.clifford import MVLinear, MVSiLU
+from ...utils.tracing import is_tracing
 from .inputs import validate_inputs
 from .layers import CliffordGraphConv
 from .paths import reverse_edges
@@ -138,7 +139,7 @@ class CGEGNN(nn.Module):
     def _hidden(self, scalars, vectors, pos, edge_index, batch, *, edge_weight, edge_attr, edge_vec,
                 edge_reverse, check_inputs) -> Tensor:
         """Final hidden node multivectors in the internal layout (see the class docstring)."""
-        if check_inputs and not torch.compiler.is_compiling():
+        if check_inputs and not is_tracing():
             validate_inputs(self, scalars, vectors, pos, edge_index, batch, edge_weight, edge_attr, edge_vec)
             _check_edge_reverse(edge_reverse, edge_index.shape[1])
         alg, n, bm = self.algebra, pos.shape[0], self.blade_major

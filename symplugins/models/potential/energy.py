@@ -22,6 +22,7 @@ from typing import Mapping, Sequence
 import torch
 from torch import Tensor, nn
 
+from ...utils.tracing import is_tracing
 from .cutoff import PolynomialEnvelope, radius_edges
 
 
@@ -125,8 +126,7 @@ class CGEGNNEnergy(nn.Module):
         step invalidates it. Training, tracing and compiling always recompute.
         """
         params = list(self.core.parameters())
-        if (self.training or torch.compiler.is_compiling() or torch.jit.is_scripting()
-                or any(p.requires_grad for p in params)):
+        if self.training or is_tracing() or any(p.requires_grad for p in params):
             return self.isolated_outputs(dtype, device)
         key = (dtype, device, tuple((id(p), p._version) for p in params))
         cached = self.__dict__.get("_eps0_cache")

@@ -8,7 +8,29 @@ from torch import Tensor, nn
 
 from ...clifford import CliffordAlgebra, Multivector
 
-__all__ = ["MVLinear"]
+__all__ = ["MVLinear", "mv_linear"]
+
+
+def mv_linear(x: Tensor, weight: Tensor, bias: Tensor | None, grades: Tensor, *, blade_major: bool = False) -> Tensor:
+    """The map of :class:`MVLinear` with explicit ``weight [out, in, n_grades]``, ``bias [out]``.
+
+    ``grades [dim]``: the grade of each blade. ``x [..., in, dim] -> [..., out, dim]``, or with
+    ``blade_major`` ``[dim, ..., in] -> [dim, ..., out]`` (one ``baddbmm`` over the blades).
+    """
+    out_channels = weight.shape[0]
+    if blade_major:
+        w = weight.permute(2, 1, 0).index_select(0, grades)  # [dim, in, out]
+        flat = x.reshape(x.shape[0], -1, x.shape[-1])
+        if bias is None:
+            y = torch.bmm(flat, w)
+        else:
+            zeros = bias.new_zeros(len(grades) - 1, 1, 1).expand(-1, -1, out_channels)
+            y = torch.baddbmm(torch.cat([bias.view(1, 1, -1), zeros]), flat, w)
+        return y.view(*x.shape[:-1], out_channels)
+    y = torch.einsum("...id,oid->...od", x, weight[..., grades])
+    if bias is not None:
+        y = y + nn.functional.pad(bias.unsqueeze(-1), (0, len(grades) - 1))
+    return y
 
 
 class MVLinear(nn.Module):
@@ -38,21 +60,7 @@ class MVLinear(nn.Module):
             nn.init.zeros_(self.bias)
 
     def forward(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
-        if blade_major:
-            w = self.weight.permute(2, 1, 0).index_select(0, self.algebra.grades)  # [dim, in, out]
-            flat = x.reshape(x.shape[0], -1, x.shape[-1])
-            if self.bias is None:
-                y = torch.bmm(flat, w)
-            else:
-                bias = torch.cat([self.bias.view(1, 1, -1), self.bias.new_zeros(self.algebra.dim - 1, 1, 1).expand(
-                    -1, -1, self.out_channels)])
-                y = torch.baddbmm(bias, flat, w)
-            return y.view(*x.shape[:-1], self.out_channels)
-        w = self.weight[..., self.algebra.grades]  # [out, in, dim]
-        y = torch.einsum("...id,oid->...od", x, w)
-        if self.bias is not None:
-            y = y + nn.functional.pad(self.bias.unsqueeze(-1), (0, self.algebra.dim - 1))
-        return y
+        return mv_linear(x, self.weight, self.bias, self.algebra.grades, blade_major=blade_major)
 
     def __repr__(self) -> str:
         n = sum(p.numel() for p in self.parameters())
