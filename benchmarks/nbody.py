@@ -139,26 +139,36 @@ def seed_summary(recs: list[dict]) -> list[str]:
     """Markdown rows: test MSE mean and sample std over seeds, for settings run with >= 2 seeds."""
     groups: dict = {}
     for r in recs:
-        groups.setdefault((r["model"], r["hops"], r["steps"], _ema(r)), []).append(r["test_mse"])
-    rows = [f"| {m} | {h} | {n} | {e} | {len(v)} | {np.mean(v):.5f} | {np.std(v, ddof=1):.5f} |"
-            for (m, h, n, e), v in groups.items() if len(v) > 1]
+        groups.setdefault((r["model"], r["hops"], r["steps"], _ema(r), _settings(r)), []).append(r["test_mse"])
+    rows = [f"| {m} | {h} | {n} | {e} | {st} | {len(v)} | {np.mean(v):.5f} | {np.std(v, ddof=1):.5f} |"
+            for (m, h, n, e, st), v in groups.items() if len(v) > 1]
     if not rows:
         return []
-    return ["Over seeds:", "", "| model | hops | steps | EMA | seeds | test MSE mean | std |",
-            "|---|---|---|---|---|---|---|", *rows, ""]
+    return ["Over seeds:", "", "| model | hops | steps | EMA | settings | seeds | test MSE mean | std |",
+            "|---|---|---|---|---|---|---|---|", *rows, ""]
 
 
 def _ema(r: dict) -> str:
     return f"{r['ema']:g}" if r.get("ema") else "-"
 
 
+def _settings(r: dict) -> str:
+    """Settings that differ from the recipe (weight decay 1e-4, 3 layers x 28); '-' for none."""
+    if r["model"] != "CG-EGNN":
+        return "-"
+    out = [f"{label} {r[k]:g}" for k, label, d in (("weight_decay", "wd", 1e-4), ("layers", "layers", 3),
+                                                  ("hidden", "hidden", 28)) if r.get(k, d) != d]
+    return ", ".join(out) or "-"
+
+
 def report() -> None:
     recs = sorted((json.loads(p.read_text()) for p in RUNS.glob("*.json")),
-                  key=lambda r: (r["model"], r["hops"], r["seed"], r["steps"], r.get("ema") or 0))
-    rows = ["| model | hops | seed | steps | EMA | params | val MSE | test MSE | wall (s) |",
-            "|---|---|---|---|---|---|---|---|---|"]
+                  key=lambda r: (r["model"], r["hops"], _settings(r), r["seed"], r["steps"], r.get("ema") or 0))
+    rows = ["| model | hops | seed | steps | EMA | settings | params | val MSE | test MSE | wall (s) |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for r in recs:
-        rows.append(f"| {r['model']} | {r['hops']} | {r['seed']} | {r['steps']} | {_ema(r)} | {r.get('params', '-')} | "
+        rows.append(f"| {r['model']} | {r['hops']} | {r['seed']} | {r['steps']} | {_ema(r)} | {_settings(r)} | "
+                    f"{r.get('params', '-')} | "
                     f"{r['val_mse']:.5f} | {r['test_mse']:.5f} | {r['wall_s']:.0f} |")
     cmds = sorted({r["command"] for r in recs})
     md = "\n".join(["## Charged n-body (EGNN protocol, regenerated): CG-EGNN vs EGNN vs linear", "",
