@@ -295,17 +295,22 @@ The compile time above is with inductor's on-disk cache warm; a cold first compi
 90-250 s on this loaded box (measured in separate runs). Step rows: "channels" = edges x 28
 (20 edges per 5-body graph); node-level products there have 4x fewer rows.
 
-Verdict against the issue's goals (this run, ours vs dense): *layer* 3.8x at 10k and 5.5x at
-100k channels (goal 3x: met), 1.7x at 1k; *training step* 2.6x / 3.2x (hops=1, 50 / 100
-graphs) and 3.1x / 4.0x (hops=2) (goal 2x: met), 1.4-1.5x at 5 graphs (2,800 channels);
-never slower than dense (smallest ratio 1.38x). Below ~3k channels (36-100 rows) every
+Verdict against the issue's goals (this run, ours vs dense): *layer* 3.4x at 10k and 5.9x at
+100k channels (goal 3x: met), 1.5x at 1k; *training step* 2.3x / 2.6x (hops=1, 50 / 100
+graphs) and 3.0x / 3.4x (hops=2) (goal 2x: met), 1.3-1.4x at 5 graphs (2,800 channels);
+never slower than dense (smallest ratio 1.33x). Below ~3k channels (36-100 rows) every
 variant is bound by per-op overhead (~40 eager ops per layer forward + backward), so the 3x /
-2x goals are not reached at the smallest sizes. The kernel alone is no faster blade-major
-(0.66 / 3.06 / 17.1 vs 0.52 / 2.34 / 16.2 ms); the layout pays off in the rest of the layer (MVLinear without permute copies, slab
-norms): fused blade-last reached 2.5x (layer, 10k) and 1.7x (step, hops=1, 50 graphs).
-Session-3 run of the blade-last configuration, for history: layer 1.5 / 2.3 / 3.3x, step
-1.2-2.1x. Tried and not kept: whole-layer `torch.compile`, a block-diagonal MVLinear
-(`clifford_speed_variants`)."""
+2x goals are not reached at the smallest sizes. The kernel alone is not faster blade-major
+(kernel rows: 0.66 / 1.94 / 18.9 vs 0.55 / 3.20 / 15.3 ms, i.e. within this box's noise);
+the layout pays off in the rest of the layer (MVLinear without permute copies, slab norms).
+The first run of this session, before the message-linear split below, gave layer 1.7 / 3.8
+/ 5.5x and step 2.6 / 3.2x (hops=1) and 3.1 / 4.0x (hops=2): run-to-run spread on this
+shared box is ~10%. The model-level message split (CG-EGNN's first message map applied per
+node and gathered, `CliffordGraphConv._message`) is in all three step columns, the dense
+reference included, so the step ratios isolate product kernel + layout. Session-3 run of the
+blade-last configuration, for history: layer 1.5 / 2.3 / 3.3x, step 1.2-2.1x. Tried and not
+kept: whole-layer `torch.compile`, a block-diagonal MVLinear (`clifford_speed_variants`), one
+`baddbmm` for both of the layer's linear maps (8% faster at 1k, 1% at 100k)."""
 
 
 VARIANT_NOTES = """Same protocol as `clifford_speed` (float32, 28 channels, interleaved
