@@ -114,18 +114,14 @@ def fused_bilinear(a: Tensor, b: Tensor, entries: tuple[tuple[int, ...], ...], c
     and channel, e.g. sign x path weight). Returns ``[..., C, dim]``. With ``blade_major``
     the blade axis comes first: ``a, b [dim, ..., C]`` -> ``[dim, ..., C]``.
     """
-    if blade_major:
-        shape = torch.broadcast_shapes(a.shape, b.shape, coef.shape[:-1])
-        if len(shape) < 2:
-            shape = tuple(shape) + (1,)
-        a, b = a.expand(shape).contiguous(), b.expand(shape).contiguous()
-        a3, b3 = a.reshape(dim, -1, shape[-1]), b.reshape(dim, -1, shape[-1])
-        return _FusedFn.apply(a3, b3, coef, _kernels(*entries, dim, compiled, True)).reshape(shape)
+    if blade_major:  # broadcast as the blade-last views do (the blade axis never meets a row axis)
+        a_last, b_last = a.movedim(0, -1), b.movedim(0, -1)
+        last = torch.broadcast_shapes(a_last.shape, b_last.shape, coef.shape[:-1] + (dim,))
+        flat = (dim, -1, last[-2] if len(last) > 1 else 1)
+        a3, b3 = (t.expand(last).movedim(-1, 0).contiguous().reshape(flat) for t in (a_last, b_last))
+        out = _FusedFn.apply(a3, b3, coef, _kernels(*entries, dim, compiled, True))
+        return out.reshape((dim,) + tuple(last[:-1]))
     shape = torch.broadcast_shapes(a.shape, b.shape, coef.shape[:-1] + (dim,))
-    if len(shape) < 2:
-        shape = (1,) + tuple(shape)
     a, b = a.expand(shape).contiguous(), b.expand(shape).contiguous()
-    lead = shape[:-2]
-    a3, b3 = a.reshape(-1, *shape[-2:]), b.reshape(-1, *shape[-2:])
-    kernels = _kernels(*entries, dim, compiled)
-    return _FusedFn.apply(a3, b3, coef, kernels).reshape(*lead, *shape[-2:])
+    flat = (-1, shape[-2] if len(shape) > 1 else 1, dim)
+    return _FusedFn.apply(a.reshape(flat), b.reshape(flat), coef, _kernels(*entries, dim, compiled)).reshape(shape)

@@ -46,6 +46,10 @@ def test_blade_major_products_match_reference(metric, kernel):
     x = a[:, :1]  # broadcast left operand over the channels
     ref = bilinear_entries(x, b, alg.left, alg.right, alg.out, alg.sign.double(), alg.dim)
     torch.testing.assert_close(alg.geometric_product(bm(x), bm(b), blade_major=True).movedim(0, -1), ref)
+    # operands of different ranks broadcast like their blade-last views ([dim, rows, C] x [dim, C], [dim] x [dim])
+    for x, y in ((bm(a), bm(b[0])), (bm(a[0, 0]), bm(b[0, 0])), (bm(a[:, :1]), bm(b[0]))):
+        want = alg.geometric_product(x.movedim(0, -1), y.movedim(0, -1))
+        torch.testing.assert_close(alg.geometric_product(x, y, blade_major=True).movedim(0, -1), want)
     for g in range(alg.n_grades):  # grade quadratics in both layouts
         torch.testing.assert_close(alg.grade_quadratic(bm(a), blade_major=True)[g], alg.grade_quadratic(a)[..., g])
 

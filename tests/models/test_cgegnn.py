@@ -62,16 +62,22 @@ def test_sensitivity_partner_absolute_positions():
 def test_blade_major_equals_blade_last_reference(hops, kernel):
     """The default blade-major computation equals CGENN's blade-last layout (outputs, gradients)."""
     s, v, pos, ei, batch = _inputs(torch.float64)
-    model = _model(hops, kernel=kernel).double()
+    model = _model(hops, kernel=kernel, edge_in=2).double()
+    with torch.no_grad():  # biases and gates off their zero initialisation
+        for p in model.parameters():
+            p.add_(0.1 * torch.randn_like(p))
     w = torch.rand(ei.shape[1], dtype=torch.float64)
+    attr = torch.randn(ei.shape[1], 2, dtype=torch.float64)
     assert model.blade_major
     outs = {}
     for bm in (True, False):
         model.blade_major = bm
         model.zero_grad()
-        out = model(s, v, pos, ei, batch, edge_weight=w)
+        out = model(s, v, pos, ei, batch, edge_weight=w, edge_attr=attr)
         (out[0].square().sum() + out[1].square().sum()).backward()
-        outs[bm] = [*out, model.multivectors(s, v, pos, ei, batch), *(p.grad for p in model.parameters())]
+        h = model.multivectors(s, v, pos, ei, batch, edge_weight=w, edge_attr=attr)
+        assert h.is_contiguous() and h.shape == (pos.shape[0], 6, 8)
+        outs[bm] = [*out, h, *(p.grad for p in model.parameters())]
     for a, b in zip(outs[True], outs[False]):
         torch.testing.assert_close(a, b, atol=1e-12, rtol=1e-12)
 

@@ -134,7 +134,7 @@ class CGEGNN(nn.Module):
         """Final hidden node multivectors ``[N, hidden, 8]`` (arguments as :meth:`forward`)."""
         h = self._hidden(scalars, vectors, pos, edge_index, batch, edge_weight=edge_weight, edge_attr=edge_attr,
                          edge_vec=edge_vec, edge_reverse=edge_reverse, check_inputs=check_inputs)
-        return h.permute(1, 2, 0) if self.blade_major else h
+        return (h.permute(1, 2, 0) if self.blade_major else h).contiguous()
 
     def _hidden(self, scalars, vectors, pos, edge_index, batch, *, edge_weight, edge_attr, edge_vec,
                 edge_reverse, check_inputs) -> Tensor:
