@@ -40,9 +40,6 @@ class CliffordAlgebra(nn.Module):
     #: below this many multivectors per call ``"fused"`` runs the ``"sparse"`` code: the compiled
     #: call's fixed overhead (guards, wrappers: ~0.3 ms on CPU) exceeds the work
     FUSED_MIN_ROWS = 4096
-    #: every blade squares to +1 under reversion (Euclidean): grade quadratics skip the form multiply
-    #: (class default False: algebras pickled before this flag existed take the general path)
-    _form_is_one: bool = False
 
     def __init__(self, metric: Sequence[float], *, kernel: str = "sparse"):
         super().__init__()
@@ -78,7 +75,6 @@ class CliffordAlgebra(nn.Module):
         diag = (left == right)
         square = torch.zeros(self.dim, dtype=torch.float64).index_put_((left[diag],), sign[diag])
         self._buf("_form", (square * (-1.0) ** (g * (g - 1) / 2)).to(torch.get_default_dtype()))
-        self._form_is_one = bool((self._form == 1).all())  # Euclidean: q = plain sum of squares
 
     def set_kernel(self, kernel: str) -> "CliffordAlgebra":
         """Choose the product kernel (see the class docstring); returns ``self``."""
@@ -186,7 +182,7 @@ class CliffordAlgebra(nn.Module):
     def grade_quadratic(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
         """``q(<x>_g)`` per grade: ``[..., dim] -> [..., n_grades]`` (blade-major: ``[dim, ...] -> [n_grades, ...]``)."""
         if blade_major:
-            terms = x * x if self._form_is_one else x * x * self._blade_column(self._form, x)
+            terms = x * x * self._blade_column(self._form, x)
             return x.new_zeros(self.n_grades, *x.shape[1:]).index_add(0, self.grades, terms)
         terms = x * x * self._like(self._form, x)
         out = x.new_zeros(*x.shape[:-1], self.n_grades)
@@ -202,6 +198,11 @@ class CliffordAlgebra(nn.Module):
         if blade_major:  # contiguous slab copies
             return per_grade.index_select(0, self.grades)
         return per_grade.index_select(-1, self.grades)
+
+    def per_grade(self, p: Tensor, x: Tensor, *, blade_major: bool = False) -> Tensor:
+        """A ``[C, n_grades]`` per-channel, per-grade parameter, shaped to broadcast against the
+        per-grade tensors of ``x`` (``[..., C, n_grades]``; blade-major ``[n_grades, ..., C]``)."""
+        return p.T.reshape(self.n_grades, *([1] * (x.dim() - 2)), p.shape[0]) if blade_major else p
 
     def _blade_column(self, t: Tensor, x: Tensor) -> Tensor:
         """A per-blade ``[dim]`` table shaped to broadcast along the first axis of ``x``."""

@@ -28,17 +28,11 @@ class MVSiLU(nn.Module):
         nn.init.zeros_(self.b)
 
     def forward(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
-        alg = self.algebra
-        if blade_major:
-            q = alg.grade_quadratic(x, blade_major=True)  # [G, ..., C]
-            inv = torch.cat([x[:1], q[1:]], dim=0)
-            gate = torch.sigmoid(self.a.T.unsqueeze(1) * inv.view(alg.n_grades, -1, self.channels)
-                                 + self.b.T.unsqueeze(1))
-            return x * alg.expand_grades(gate, blade_major=True).view(x.shape)
-        q = self.algebra.grade_quadratic(x)
-        inv = torch.cat([x[..., :1], q[..., 1:]], dim=-1)  # [..., C, G]
-        gate = torch.sigmoid(self.a * inv + self.b)
-        return x * self.algebra.expand_grades(gate)
+        alg, bm = self.algebra, blade_major
+        q = alg.grade_quadratic(x, blade_major=bm)  # [..., C, G] (blade-major: [G, ..., C])
+        inv = torch.cat([x[:1], q[1:]], dim=0) if bm else torch.cat([x[..., :1], q[..., 1:]], dim=-1)
+        gate = torch.sigmoid(alg.per_grade(self.a, x, blade_major=bm) * inv + alg.per_grade(self.b, x, blade_major=bm))
+        return x * alg.expand_grades(gate, blade_major=bm)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.channels}x MV | {2 * self.a.numel()} weights)"

@@ -26,14 +26,10 @@ class MVNormalize(nn.Module):
         nn.init.zeros_(self.a)
 
     def forward(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
-        if blade_major:
-            alg = self.algebra
-            norms = alg.grade_norms(x, self.eps, blade_major=True).view(alg.n_grades, -1, self.channels)
-            s = torch.sigmoid(self.a).T.unsqueeze(1)  # [G, 1, C]
-            return x / alg.expand_grades(s * (norms - 1) + 1, blade_major=True).view(x.shape)
-        norms = self.algebra.grade_norms(x, self.eps)  # [..., C, G]
-        s = torch.sigmoid(self.a)
-        return x / self.algebra.expand_grades(s * (norms - 1) + 1)
+        alg = self.algebra
+        norms = alg.grade_norms(x, self.eps, blade_major=blade_major)  # [..., C, G] (blade-major: [G, ..., C])
+        s = torch.sigmoid(alg.per_grade(self.a, x, blade_major=blade_major))
+        return x / alg.expand_grades(s * (norms - 1) + 1, blade_major=blade_major)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.channels}x MV | {self.a.numel()} weights)"
