@@ -43,24 +43,44 @@ def complete_edges(batch_size: int, n: int = 5) -> torch.Tensor:
     return base.repeat(1, batch_size) + off
 
 
-def build_model(name: str, hops: int, hidden: int, layers: int, kernel: str = "sparse") -> torch.nn.Module:
+def build_model(name: str, hops: int, hidden: int, layers: int, kernel: str = "sparse",
+                node_charges: bool = True, mlp_products: int = 1) -> torch.nn.Module:
+    """``node_charges=False``: charges enter only as edge products ``q_i q_j`` (as in EGNN), so the
+    model is exactly invariant to flipping every charge's sign, a symmetry of the Coulomb dynamics."""
     from symplugins.cgegnn import CGEGNN
     from symplugins.models.egnn import EGNN
     if name == "cgegnn":
-        return CGEGNN(1, 1, hidden, 0, 1, layers=layers, hops=hops, edge_in=1, kernel=kernel)
+        return CGEGNN(int(node_charges), 1, hidden, 0, 1, layers=layers, hops=hops, edge_in=1, kernel=kernel,
+                      mlp_products=mlp_products)
     return EGNN(1, 64, layers=4, edge_in=1)
 
 
-def predict(model: torch.nn.Module, loc, vel, charges) -> torch.Tensor:
-    """Predicted frame-40 positions ``[B, 5, 3]`` from frame-30 ``loc, vel [B, 5, 3]``."""
+def frame_gap() -> float:
+    """Simulated time from input to target frame (10 saved frames x 100 steps x dt)."""
+    from symplugins.datasets.nbody import DT, FREQ
+    return 10 * FREQ * DT
+
+
+def predict(model: torch.nn.Module, loc, vel, charges, galilean: bool = False) -> torch.Tensor:
+    """Predicted frame-40 positions ``[B, 5, 3]`` from frame-30 ``loc, vel [B, 5, 3]``.
+
+    ``galilean=True``: the model sees velocities relative to their system's mean ``u`` and the
+    prediction moves by ``u * frame_gap()``. Coulomb forces depend on relative positions only
+    (unit masses, no walls), so boosting every velocity by ``u`` moves the frame-40 positions by
+    exactly ``u * frame_gap()`` in the simulator: the prediction then obeys this symmetry exactly.
+    """
     b, n = loc.shape[:2]
+    if galilean:
+        u = vel.mean(dim=1, keepdim=True)
+        return predict(model, loc, vel - u, charges) + u * frame_gap()
     ei = complete_edges(b, n)
     x, v, q = loc.reshape(-1, 3), vel.reshape(-1, 3), charges.reshape(-1, 1)
     qq = q[ei[0]] * q[ei[1]]
     if type(model).__name__ == "CGEGNN":
         batch = torch.arange(b).repeat_interleave(n)
         # trusted, fixed-format tensors: skip the per-call validation (tested elsewhere)
-        _, out = model(q, v[:, None], x, ei, batch, edge_attr=qq, check_inputs=False)
+        scalars = q if model.scalar_in else None
+        _, out = model(scalars, v[:, None], x, ei, batch, edge_attr=qq, check_inputs=False)
         return (x + out[:, 0]).reshape(b, n, 3)
     return model(v.norm(dim=-1, keepdim=True), x, v, ei, qq).reshape(b, n, 3)
 
@@ -70,10 +90,14 @@ def make_module(args):
 
     def mse(model, batch):
         loc, vel, q, target = batch
-        return ((predict(model, loc, vel, q) - target) ** 2).mean()
+        if args.flip_charges and model.training:  # the dynamics only see q_i q_j: flip whole systems at random
+            q = q * (torch.randint(0, 2, (q.shape[0],) + (1,) * (q.dim() - 1)) * 2 - 1).to(q.dtype)
+        return ((predict(model, loc, vel, q, args.galilean) - target) ** 2).mean()
 
-    model = build_model(args.model, args.hops, args.hidden, args.layers, args.kernel)
-    return forecast_module(model, mse, lr=args.lr, weight_decay=args.weight_decay, steps=args.steps)
+    model = build_model(args.model, args.hops, args.hidden, args.layers, args.kernel, args.charges == "node+edge",
+                        args.mlp_products)
+    return forecast_module(model, mse, lr=args.lr, weight_decay=args.weight_decay, steps=args.steps,
+                           schedule=args.schedule)
 
 
 def loaders(batch_size: int):
@@ -105,7 +129,10 @@ def run_train(args) -> dict:
     tag = f"{args.model}_h{args.hops}_s{args.seed}_{args.steps}" + (f"_ema{args.ema}" if args.ema else "")
     # a run resumes only from its own checkpoint: settings beyond the defaults and --name enter the tag
     extra = [f"{k}{getattr(args, k)}" for k, d in (("weight_decay", 1e-4), ("hidden", 28), ("layers", 3),
-                                                  ("batch_size", 100)) if getattr(args, k) != d]
+                                                  ("batch_size", 100), ("charges", "node+edge"),
+                                                  ("flip_charges", False), ("mlp_products", 1),
+                                                  ("schedule", "cosine"), ("galilean", False))
+             if getattr(args, k) != d]
     tag += "".join(f"_{e}" for e in extra) + args.name
     ckpt_dir = CKPT / tag
     module = make_module(args)
@@ -132,7 +159,9 @@ def run_train(args) -> dict:
             "test_mse": float(test_mse), "val_mse": val, "steps": int(trainer.global_step), "wall_s": wall,
             "params": params, "batch_size": args.batch_size, "lr": args.lr, "planned_steps": args.steps,
             "kernel": args.kernel if args.model == "cgegnn" else None, "ema": args.ema,
-            "weight_decay": args.weight_decay, "hidden": args.hidden, "layers": args.layers}
+            "weight_decay": args.weight_decay, "hidden": args.hidden, "layers": args.layers,
+            "charges": args.charges, "flip_charges": args.flip_charges, "mlp_products": args.mlp_products,
+            "schedule": args.schedule, "galilean": args.galilean}
 
 
 def seed_summary(recs: list[dict]) -> list[str]:
@@ -157,7 +186,17 @@ def _settings(r: dict) -> str:
     if r["model"] != "CG-EGNN":
         return "-"
     out = [f"{label} {r[k]:g}" for k, label, d in (("weight_decay", "wd", 1e-4), ("layers", "layers", 3),
-                                                  ("hidden", "hidden", 28)) if r.get(k, d) != d]
+                                                  ("hidden", "hidden", 28), ("mlp_products", "MLP products", 1),
+                                                  ("batch_size", "batch", 100), ("lr", "lr", 4e-3))
+           if r.get(k, d) != d]
+    if r.get("schedule", "cosine") != "cosine":
+        out.append(f"schedule {r['schedule']}")
+    if r.get("charges", "node+edge") != "node+edge":
+        out.append(f"charges {r['charges']}")
+    if r.get("galilean"):
+        out.append("Galilean")
+    if r.get("flip_charges"):
+        out.append("charge-flip aug.")
     return ", ".join(out) or "-"
 
 
@@ -243,6 +282,19 @@ def main(argv=None) -> None:
     p.add_argument("--hidden", type=int, default=28)
     p.add_argument("--layers", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--charges", choices=["node+edge", "edge"], default="node+edge",
+                   help="CG-EGNN charge inputs: node scalars q_i and edge products q_i q_j (CGENN), or edge "
+                        "products only (EGNN; exactly invariant to flipping all charges)")
+    p.add_argument("--mlp-products", type=int, default=1,
+                   help="CG-EGNN: geometric-product blocks per message / node MLP (CGENN's n-body model: 2)")
+    p.add_argument("--schedule", choices=["cosine", "wsd"], default="cosine",
+                   help="learning-rate schedule: warm-up + cosine over all steps, or CGENN's warm-up / "
+                        "constant / cosine decay over the last quarter")
+    p.add_argument("--galilean", action="store_true",
+                   help="feed velocities relative to the system's mean velocity u and add u * (time to the "
+                        "target frame) to the prediction: exact Galilean equivariance")
+    p.add_argument("--flip-charges", action="store_true",
+                   help="training augmentation: flip the sign of all charges of a system at random")
     p.add_argument("--ema", type=float, default=0.0,
                    help="EMA decay of the weights used for validation/test (Lightning EMAWeightAveraging; 0 = off)")
     p.add_argument("--kernel", choices=["sparse", "fused", "fused-eager"], default="fused",

@@ -35,6 +35,15 @@ def test_e3_equivariant(hops, dtype):
 
 
 @pytest.mark.equivariance
+def test_e3_equivariant_deeper_mlps(dtype):
+    """CGENN's n-body depth: two geometric-product blocks per message / node MLP."""
+    model = _model(2, mlp_products=2)
+    assert len(model.convs[0].message) == 9 and len(model.convs[0].update) == 9
+    assert_equivariant(model, _inputs(dtype), [None, Vector(), Point(), None, None], [None, Vector()],
+                       group="E3", dtype=dtype)
+
+
+@pytest.mark.equivariance
 def test_permutation_equivariant_batched(dtype):
     model = _model(2)
     s, v, pos, ei, batch = _inputs(dtype)
@@ -161,3 +170,5 @@ def test_bad_input():
         model(s[:0], v[:0], pos[:0], ei[:, :0])
     with pytest.raises(ValueError, match="'hops'"):
         CGEGNN(1, 1, 4, 1, 1, hops=0)
+    with pytest.raises(ValueError, match="'mlp_products'"):
+        CGEGNN(1, 1, 4, 1, 1, mlp_products=0)

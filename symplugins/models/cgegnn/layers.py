@@ -17,18 +17,22 @@ __all__ = ["CliffordMLP", "CliffordGraphConv"]
 
 
 class CliffordMLP(nn.Sequential):
-    """``MVLinear -> MVSiLU -> SteerableGeometricProduct -> MVLayerNorm -> MVLinear``.
+    """``products`` blocks ``MVLinear -> MVSiLU -> SteerableGeometricProduct -> MVLayerNorm``, then ``MVLinear``.
 
-    Shapes: ``[..., in_channels, dim] -> [..., out_channels, dim]`` (CGENN's CEMLP);
-    ``blade_major=True``: ``[dim, ..., in_channels] -> [dim, ..., out_channels]``.
+    CGENN's CEMLP (n-body model: two blocks, no final linear map). Shapes:
+    ``[..., in_channels, dim] -> [..., out_channels, dim]``; ``blade_major=True``:
+    ``[dim, ..., in_channels] -> [dim, ..., out_channels]``.
     """
 
-    def __init__(self, algebra: CliffordAlgebra, in_channels: int, hidden: int, out_channels: int):
-        super().__init__(
-            MVLinear(algebra, in_channels, hidden), MVSiLU(algebra, hidden),
-            SteerableGeometricProduct(algebra, hidden), MVLayerNorm(algebra, hidden),
-            MVLinear(algebra, hidden, out_channels),
-        )
+    def __init__(self, algebra: CliffordAlgebra, in_channels: int, hidden: int, out_channels: int, *,
+                 products: int = 1):
+        if not isinstance(products, int) or products < 1:
+            raise ValueError(f"'products' must be an integer >= 1, got {products!r}")
+        blocks = []
+        for k in range(products):
+            blocks += [MVLinear(algebra, in_channels if k == 0 else hidden, hidden), MVSiLU(algebra, hidden),
+                       SteerableGeometricProduct(algebra, hidden), MVLayerNorm(algebra, hidden)]
+        super().__init__(*blocks, MVLinear(algebra, hidden, out_channels))
 
     def forward(self, x: Tensor, *, blade_major: bool = False) -> Tensor:
         for layer in self:
@@ -86,16 +90,21 @@ class CliffordGraphConv(nn.Module):
       the path's edge weights; cost O(E) per hop.
     - node: ``h_i <- h_i + phi_h([h_i, M1_i, N(A(2)_i), ..., N(A(k)_i)])``.
 
+    ``phi_m`` and ``phi_h`` are :class:`CliffordMLP` s with ``mlp_products`` geometric-product
+    blocks each.
+
     Shapes: ``h [N, C, dim]``, ``x_edge [E, 1, dim]``, ``edge_scalars [E, A, dim]``, or all
     blade-major (``[dim, N, C]`` ...) with ``blade_major=True``. ``weight=None``: unit edge
     weights (no multiply).
     """
 
-    def __init__(self, algebra: CliffordAlgebra, channels: int, *, hops: int = 1, edge_channels: int = 0):
+    def __init__(self, algebra: CliffordAlgebra, channels: int, *, hops: int = 1, edge_channels: int = 0,
+                 mlp_products: int = 1):
         super().__init__()
         self.algebra, self.channels, self.hops = algebra, channels, hops
-        self.message = CliffordMLP(algebra, 2 * channels + 1 + edge_channels, channels, channels)
-        self.update = CliffordMLP(algebra, (1 + hops) * channels, channels, channels)
+        self.message = CliffordMLP(algebra, 2 * channels + 1 + edge_channels, channels, channels,
+                                   products=mlp_products)
+        self.update = CliffordMLP(algebra, (1 + hops) * channels, channels, channels, products=mlp_products)
         self.start = MVLinear(algebra, channels, channels, bias=False) if hops > 1 else None
         self.hop_linear = nn.ModuleList(MVLinear(algebra, channels, channels, bias=False) for _ in range(hops - 1))
         self.hop_node = nn.ModuleList(MVLinear(algebra, channels, channels) for _ in range(hops - 1))

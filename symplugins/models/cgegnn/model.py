@@ -62,7 +62,8 @@ class CGEGNN(nn.Module):
     enter through edge vectors only), ``kernel`` (geometric-product kernel of the shared
     :class:`~symplugins.clifford.CliffordAlgebra`: ``"sparse"``, ``"fused"`` (compiled,
     fastest for first-order training) or ``"fused-eager"``; same outputs; change it later
-    with ``model.algebra.set_kernel(...)``).
+    with ``model.algebra.set_kernel(...)``), ``mlp_products`` (geometric-product blocks in each
+    message and node MLP; CGENN's n-body model uses 2).
 
     ``forward(scalars [N, S], vectors [N, V, 3], pos [N, 3], edge_index [2, E], batch=None,
     *, edge_weight=None [E], edge_attr=None [E, A], edge_vec=None [E, 3])`` returns
@@ -93,11 +94,12 @@ class CGEGNN(nn.Module):
 
     def __init__(self, scalar_in: int, vector_in: int, hidden: int, scalar_out: int, vector_out: int,
                  *, layers: int = 4, hops: int = 1, edge_in: int = 0, centroid: bool = True,
-                 kernel: str = "sparse"):
+                 kernel: str = "sparse", mlp_products: int = 1):
         super().__init__()
         for name, v, lo in (("scalar_in", scalar_in, 0), ("vector_in", vector_in, 0), ("hidden", hidden, 1),
                             ("scalar_out", scalar_out, 0), ("vector_out", vector_out, 0),
-                            ("layers", layers, 1), ("hops", hops, 1), ("edge_in", edge_in, 0)):
+                            ("layers", layers, 1), ("hops", hops, 1), ("edge_in", edge_in, 0),
+                            ("mlp_products", mlp_products, 1)):
             if not isinstance(v, int) or v < lo:
                 raise ValueError(f"'{name}' must be an integer >= {lo}, got {v!r}")
         if scalar_out + vector_out == 0:
@@ -109,7 +111,8 @@ class CGEGNN(nn.Module):
         n_in = scalar_in + vector_in + int(centroid)
         self.embed = MVLinear(self.algebra, max(n_in, 1), hidden)
         self.convs = nn.ModuleList(
-            CliffordGraphConv(self.algebra, hidden, hops=hops, edge_channels=edge_in) for _ in range(layers))
+            CliffordGraphConv(self.algebra, hidden, hops=hops, edge_channels=edge_in, mlp_products=mlp_products)
+            for _ in range(layers))
         self.head = nn.Sequential(MVLinear(self.algebra, hidden, hidden), MVSiLU(self.algebra, hidden),
                                   MVLinear(self.algebra, hidden, scalar_out + vector_out))
 
