@@ -45,3 +45,24 @@ def test_generate_cache_and_load(tmp_path):
     assert split["charges"].shape == (2, 5) and split["loc"].dtype == torch.float32
     with pytest.raises(ValueError, match="'split'"):
         nbody.load_split("training", tmp_path, counts=counts)
+
+
+def test_dynamics_symmetries_used_by_the_benchmark_options():
+    """Flipping every charge leaves trajectories unchanged (forces see q_i q_j only); boosting every
+    velocity by u moves the positions 10 frames later by an extra u * 10 frames (Galilean). The
+    boost holds up to rounding, which close encounters amplify over tens of frames, so it is
+    checked over frames 0 -> 10 tightly and over the task's 30 -> 40 for most simulations.
+    Partner: a per-particle boost is no symmetry."""
+    q, x, v = nbody.draw_initial_states(5, {"train": 8, "valid": 0, "test": 0})["train"]
+    loc, _ = nbody.simulate(q, x, v)
+    np.testing.assert_array_equal(nbody.simulate(-q, x, v)[0], loc)
+    gap = 10 * nbody.FREQ * nbody.DT
+    shift = lambda a, t: a[:, t + 10] - a[:, t]  # noqa: E731
+    u = np.random.default_rng(0).normal(size=(len(x), 3, 1)) * 0.3
+    boosted, _ = nbody.simulate(q, x, v + u)
+    err = lambda t: np.abs(shift(boosted, t) - shift(loc, t) - u.transpose(0, 2, 1) * gap).max(axis=(1, 2))  # noqa: E731
+    assert err(0).max() < 1e-8
+    assert np.median(err(30)) < 1e-8
+    per_particle = np.random.default_rng(1).normal(size=v.shape) * 0.3
+    moved, _ = nbody.simulate(q, x, v + per_particle)
+    assert np.abs(shift(moved, 0) - shift(loc, 0) - per_particle.transpose(0, 2, 1) * gap).max() > 1e-2
