@@ -40,11 +40,10 @@ def write_results(name: str, data, section_md: str) -> Path:
     return path
 
 
-def forecast_module(model, mse, *, lr: float, weight_decay: float, steps: int, schedule: str = "cosine"):
+def forecast_module(model, mse, *, lr: float, weight_decay: float, steps: int):
     """Lightning module for trajectory forecasting: ``mse(model, batch)`` is the loss, logged as
-    ``train_mse`` / ``val_mse`` / ``test_mse``; Adam, learning rate stepped every optimizer step:
-    ``schedule="cosine"``: 2 % linear warm-up then cosine decay over ``steps``; ``"wsd"`` (CGENN's
-    n-body schedule): cosine warm-up over 1/64 of the steps, constant, cosine decay over the last 1/4."""
+    ``train_mse`` / ``val_mse`` / ``test_mse``; Adam with a 2 % linear warm-up then cosine decay
+    over ``steps`` (stepped every optimizer step)."""
     import math
 
     import lightning as L
@@ -67,21 +66,8 @@ def forecast_module(model, mse, *, lr: float, weight_decay: float, steps: int, s
 
         def configure_optimizers(self):
             opt = torch.optim.Adam(self.parameters(), lr=lr, weight_decay=weight_decay)
-            if schedule == "cosine":
-                warm = max(1, steps // 50)
-                lam = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))  # noqa: E731
-            elif schedule == "wsd":
-                warm, decay = max(1, steps // 64), max(1, steps // 4)
-                stable_end = steps - decay
-
-                def lam(s):
-                    if s < warm:
-                        return 0.5 * (1 - math.cos(math.pi * s / warm))
-                    if s < stable_end:
-                        return 1.0
-                    return 0.5 * (1 + math.cos(math.pi * min(s - stable_end, decay) / decay))
-            else:
-                raise ValueError(f"unknown schedule {schedule!r}: use 'cosine' or 'wsd'")
+            warm = max(1, steps // 50)
+            lam = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))  # noqa: E731
             return [opt], [{"scheduler": torch.optim.lr_scheduler.LambdaLR(opt, lam), "interval": "step"}]
 
     return Forecast()

@@ -100,8 +100,7 @@ def make_module(args):
 
     model = build_model(args.model, args.hops, args.hidden, args.layers, args.kernel, args.charges == "node+edge",
                         args.mlp_products)
-    return forecast_module(model, mse, lr=args.lr, weight_decay=args.weight_decay, steps=args.steps,
-                           schedule=args.schedule)
+    return forecast_module(model, mse, lr=args.lr, weight_decay=args.weight_decay, steps=args.steps)
 
 
 def loaders(batch_size: int):
@@ -135,7 +134,7 @@ def run_train(args) -> dict:
     extra = [f"{k}{getattr(args, k)}" for k, d in (("weight_decay", 1e-4), ("hidden", 28), ("layers", 3),
                                                   ("batch_size", 100), ("charges", "node+edge"),
                                                   ("flip_charges", False), ("mlp_products", 1),
-                                                  ("schedule", "cosine"), ("galilean", False))
+                                                  ("galilean", False))
              if getattr(args, k) != d]
     tag += "".join(f"_{e}" for e in extra) + args.name
     ckpt_dir = CKPT / tag
@@ -165,7 +164,7 @@ def run_train(args) -> dict:
             "kernel": args.kernel if args.model == "cgegnn" else None, "ema": args.ema,
             "weight_decay": args.weight_decay, "hidden": args.hidden, "layers": args.layers,
             "charges": args.charges, "flip_charges": args.flip_charges, "mlp_products": args.mlp_products,
-            "schedule": args.schedule, "galilean": args.galilean}
+            "galilean": args.galilean}
 
 
 def seed_summary(recs: list[dict]) -> list[str]:
@@ -193,8 +192,6 @@ def _settings(r: dict) -> str:
                                                   ("hidden", "hidden", 28), ("mlp_products", "MLP products", 1),
                                                   ("batch_size", "batch", 100), ("lr", "lr", 4e-3))
            if r.get(k, d) != d]
-    if r.get("schedule", "cosine") != "cosine":
-        out.append(f"schedule {r['schedule']}")
     if r.get("charges", "node+edge") != "node+edge":
         out.append(f"charges {r['charges']}")
     if r.get("galilean"):
@@ -312,9 +309,6 @@ def main(argv=None) -> None:
                         "products only (EGNN; exactly invariant to flipping all charges)")
     p.add_argument("--mlp-products", type=int, default=1,
                    help="CG-EGNN: geometric-product blocks per message / node MLP (CGENN's n-body model: 2)")
-    p.add_argument("--schedule", choices=["cosine", "wsd"], default="cosine",
-                   help="learning-rate schedule: warm-up + cosine over all steps, or CGENN's warm-up / "
-                        "constant / cosine decay over the last quarter")
     p.add_argument("--galilean", action="store_true",
                    help="feed velocities relative to the system's mean velocity u and add u * (time to the "
                         "target frame) to the prediction: exact Galilean equivariance")
