@@ -266,12 +266,14 @@ Session 6 (inputs and MLP depth; seed 0 first, the winner on seeds 1 and 2; 10k 
   rounding (same test). 0.00394 (0.00426), no gain over edge charges alone.
 - **`--charges edge --mlp-products 2`**: CGENN's n-body depth, two geometric-product blocks
   (MVLinear, MVSiLU, steerable geometric product, MVLayerNorm) per message and node MLP
-  instead of one (`CGEGNN(..., mlp_products=2)`; 166,881 instead of 104,553 weights,
-  ~0.25 s per step instead of ~0.14; 2,474-2,530 s vs ~1,400 s per 10k-step run). Seeds 0 / 1 / 2: **0.00342 / 0.00362 / 0.00372, mean
-  0.00359 +- 0.00015** (validation 0.00367 / 0.00386 / 0.00438); the recipe model on the same
-  seeds: 0.00399 / 0.00370 / 0.00403. Better on every seed (by 0.0001-0.0006; mean -8 %), below
-  the goal on seed 0 only.
-- Ablation: `--mlp-products 2` with node charges, seed 0: ABLATION.
+  instead of one (`CGEGNN(..., mlp_products=2)`; 166,881 instead of 104,553 weights, ~1.8x
+  the step time: 2,474-2,530 s vs ~1,400 s per 10k-step run). Seeds 0 / 1 / 2: **0.00342 /
+  0.00362 / 0.00372, mean 0.00359 +- 0.00015** (validation 0.00367 / 0.00386 / 0.00438); the
+  recipe model on the same seeds: 0.00399 / 0.00370 / 0.00403. Better on every seed (by
+  0.0001-0.0006; mean -8 %), below the goal on seed 0 only.
+- Ablation, seed 0: `--mlp-products 2` with node charges (CGENN's inputs and depth): 0.00392
+  (validation 0.00401). Neither change alone moves seed 0 by more than the seed spread
+  (depth 0.00392, edge charges 0.00382, recipe 0.00399); together they give 0.00342.
 
 What it shows: at every equal step budget CG-EGNN hops=1 beats EGNN (1,500 steps: 0.0091 vs
 0.0109; 4,000: 0.0059 vs 0.0082; 10,000: 0.0040 vs 0.0084; EGNN plateaus around 0.008 at
