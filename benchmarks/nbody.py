@@ -267,7 +267,7 @@ Session 6 (inputs and MLP depth; seed 0 first, the winner on seeds 1 and 2; 10k 
 - **`--charges edge --mlp-products 2`**: CGENN's n-body depth, two geometric-product blocks
   (MVLinear, MVSiLU, steerable geometric product, MVLayerNorm) per message and node MLP
   instead of one (`CGEGNN(..., mlp_products=2)`; 166,881 instead of 104,553 weights, ~1.8x
-  the step time: 2,474-2,530 s vs ~1,400 s per 10k-step run). Seeds 0 / 1 / 2: **0.00342 /
+  the step time: 2,474-2,669 s vs ~1,400 s per 10k-step run). Seeds 0 / 1 / 2: **0.00342 /
   0.00362 / 0.00372, mean 0.00359 +- 0.00015** (validation 0.00367 / 0.00386 / 0.00438); the
   recipe model on the same seeds: 0.00399 / 0.00370 / 0.00403. Better on every seed (by
   0.0001-0.0006; mean -8 %), below the goal on seed 0 only.
