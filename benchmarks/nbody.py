@@ -59,24 +59,19 @@ def build_model(name: str, hops: int, hidden: int, layers: int, kernel: str = "s
     return EGNN(1, 64, layers=4, edge_in=1)
 
 
-def frame_gap() -> float:
-    """Simulated time from input to target frame (10 saved frames x 100 steps x dt)."""
-    from symplugins.datasets.nbody import DT, FREQ
-    return 10 * FREQ * DT
-
-
 def predict(model: torch.nn.Module, loc, vel, charges, galilean: bool = False) -> torch.Tensor:
     """Predicted frame-40 positions ``[B, 5, 3]`` from frame-30 ``loc, vel [B, 5, 3]``.
 
     ``galilean=True``: the model sees velocities relative to their system's mean ``u`` and the
-    prediction moves by ``u * frame_gap()``. Coulomb forces depend on relative positions only
+    prediction moves by ``u * time_between()`` (frame 30 -> 40). Coulomb forces depend on relative positions only
     (unit masses, no walls), so boosting every velocity by ``u`` moves the frame-40 positions by
-    exactly ``u * frame_gap()`` in the simulator: the prediction then obeys this symmetry exactly.
+    exactly ``u * time_between()`` in the simulator: the prediction then obeys this symmetry exactly.
     """
     b, n = loc.shape[:2]
     if galilean:
         u = vel.mean(dim=1, keepdim=True)
-        return predict(model, loc, vel - u, charges) + u * frame_gap()
+        from symplugins.datasets.nbody import time_between
+        return predict(model, loc, vel - u, charges) + u * time_between()
     ei = complete_edges(b, n)
     x, v, q = loc.reshape(-1, 3), vel.reshape(-1, 3), charges.reshape(-1, 1)
     qq = q[ei[0]] * q[ei[1]]

@@ -118,6 +118,11 @@ def load_split(split: str, root=None, *, seed: int = 43, counts=None, frames=(30
             "target": as_t(data[f"{split}_loc"][:, f1]), "charges": as_t(data[f"{split}_charges"])}
 
 
+def time_between(frames=(30, 40)) -> float:
+    """Simulated time between two saved frames (``FREQ`` steps of ``DT`` per frame)."""
+    return (frames[1] - frames[0]) * FREQ * DT
+
+
 def sanity_mse(split: dict) -> dict:
     """Baselines: ``x30`` (no motion), ``x30 + v30``, best scalar ``t`` in ``x30 + t v30``."""
     loc, vel, target = split["loc"].double(), split["vel"].double(), split["target"].double()

@@ -56,7 +56,8 @@ def test_dynamics_symmetries_used_by_the_benchmark_options():
     q, x, v = nbody.draw_initial_states(5, {"train": 8, "valid": 0, "test": 0})["train"]
     loc, _ = nbody.simulate(q, x, v)
     np.testing.assert_array_equal(nbody.simulate(-q, x, v)[0], loc)
-    gap = 10 * nbody.FREQ * nbody.DT
+    gap = nbody.time_between()
+    assert gap == 1.0  # 10 frames x 100 steps x dt 0.001
     shift = lambda a, t: a[:, t + 10] - a[:, t]  # noqa: E731
     u = np.random.default_rng(0).normal(size=(len(x), 3, 1)) * 0.3
     boosted, _ = nbody.simulate(q, x, v + u)

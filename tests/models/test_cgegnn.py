@@ -52,9 +52,10 @@ def test_permutation_equivariant_batched(dtype):
                                    [NodeAxis(), NodeAxis()], num_nodes=pos.shape[0], batch=batch)
 
 
-def test_sensitivity_partner_absolute_positions():
+@pytest.mark.parametrize("mlp_products", [1, 2])
+def test_sensitivity_partner_absolute_positions(mlp_products):
     """Feeding absolute positions as a vector input must break translation equivariance."""
-    model = CGEGNN(2, 2, 6, 2, 2, layers=1, hops=2)
+    model = CGEGNN(2, 2, 6, 2, 2, layers=1, hops=2, mlp_products=mlp_products)
     s, v, pos, ei, batch = _inputs(torch.float64)
     model = model.double()
     fn = lambda s, v, pos, ei, b: model(s, torch.cat([v, pos[:, None]], 1), pos, ei, b)  # noqa: E731
