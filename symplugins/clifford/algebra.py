@@ -87,7 +87,13 @@ class CliffordAlgebra(nn.Module):
         self.register_buffer(name, value, persistent=False)
 
     def _like(self, t: Tensor, x: Tensor) -> Tensor:
+        """A table in ``x``'s dtype and on its device (tables follow the inputs, as the products do)."""
         return t if t.dtype == x.dtype and t.device == x.device else t.to(dtype=x.dtype, device=x.device)
+
+    @staticmethod
+    def _on(idx: Tensor, x: Tensor) -> Tensor:
+        """An index table on ``x``'s device."""
+        return idx if idx.device == x.device else idx.to(x.device)
 
     def extra_repr(self) -> str:
         return (f"metric={self.metric}, dim={self.dim}, entries={len(self.left)}, paths={self.n_paths}, "
@@ -126,7 +132,8 @@ class CliffordAlgebra(nn.Module):
             return self._bilinear(a.movedim(0, -1), b.movedim(0, -1), coef).movedim(-1, 0)
         if self.full_table:
             return bilinear_full(a, b, self._like(self._right_onehot, b), self._like(self._out_onehot, b), coef)
-        return bilinear_entries(a, b, self.left, self.right, self.out, coef, self.dim)
+        return bilinear_entries(a, b, self._on(self.left, a), self._on(self.right, a), self._on(self.out, a), coef,
+                                self.dim)
 
     # --------------------------------------------------------------- involutions
     def grade_involution(self, x: Tensor) -> Tensor:
@@ -155,7 +162,7 @@ class CliffordAlgebra(nn.Module):
 
     def grade_project(self, x: Tensor, g: int) -> Tensor:
         """``<x>_g`` as a full multivector (other grades zeroed)."""
-        mask = (self.grades == g).to(x.dtype)
+        mask = self._like(self.grades == g, x)
         return x * mask
 
     def embed(self, values: Tensor, grade: int = 1) -> Tensor:
@@ -183,10 +190,10 @@ class CliffordAlgebra(nn.Module):
         """``q(<x>_g)`` per grade: ``[..., dim] -> [..., n_grades]`` (blade-major: ``[dim, ...] -> [n_grades, ...]``)."""
         if blade_major:
             terms = x * x * self._blade_column(self._form, x)
-            return x.new_zeros(self.n_grades, *x.shape[1:]).index_add(0, self.grades, terms)
+            return x.new_zeros(self.n_grades, *x.shape[1:]).index_add(0, self._on(self.grades, x), terms)
         terms = x * x * self._like(self._form, x)
         out = x.new_zeros(*x.shape[:-1], self.n_grades)
-        return out.index_add(-1, self.grades, terms)  # measured faster than a 0/1 matmul here
+        return out.index_add(-1, self._on(self.grades, x), terms)  # measured faster than a 0/1 matmul here
 
     def grade_norms(self, x: Tensor, eps: float = 1e-16, *, blade_major: bool = False) -> Tensor:
         """Smooth ``sqrt(|q(<x>_g)|)`` per grade, ``(q^2 + eps)^(1/4)`` (differentiable at 0)."""
@@ -196,8 +203,8 @@ class CliffordAlgebra(nn.Module):
     def expand_grades(self, per_grade: Tensor, *, blade_major: bool = False) -> Tensor:
         """Repeat a ``[..., n_grades]`` tensor onto the blades: ``[..., dim]`` (blade-major: first axis)."""
         if blade_major:  # contiguous slab copies
-            return per_grade.index_select(0, self.grades)
-        return per_grade.index_select(-1, self.grades)
+            return per_grade.index_select(0, self._on(self.grades, per_grade))
+        return per_grade.index_select(-1, self._on(self.grades, per_grade))
 
     def per_grade(self, p: Tensor, x: Tensor, *, blade_major: bool = False) -> Tensor:
         """A ``[C, n_grades]`` per-channel, per-grade parameter, shaped to broadcast against the
@@ -220,7 +227,7 @@ class CliffordAlgebra(nn.Module):
         For a unit vector ``v = n`` this is the reflection ``x -> x - 2 (x.n) n`` on
         vectors, extended to all grades as an outermorphism (an algebra automorphism).
         """
-        odd = (self.grades % 2 == 1).to(x.dtype)
+        odd = self._like(self.grades % 2 == 1, x)
         inv = self.inverse(v)
         x_even, x_odd = x * (1 - odd), x * odd
         left = self.geometric_product(v, x_even) + self.geometric_product(self.grade_involution(v), x_odd)

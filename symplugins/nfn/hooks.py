@@ -99,8 +99,9 @@ def nfn_editor(nfn: nn.Module, *, scale: float = 1.0) -> Callable[[WeightSpace],
     """
     def editor(space: WeightSpace) -> WeightSpace:
         f = space.to_features()
-        delta = nfn(f.map(lambda t: t.to(next(nfn.parameters()).dtype)))
+        p, w = next(nfn.parameters()), f.weights[0]  # NFN and network may live on other devices / dtypes
+        delta = nfn(f.map(lambda t: t.to(dtype=p.dtype, device=p.device)))
         if delta.channels != 1:
             raise ValueError(f"the NFN must output 1 channel to edit weights, got {delta.channels}")
-        return space.from_features(f + delta.map(lambda t: scale * t.to(f.weights[0].dtype)))
+        return space.from_features(f + delta.map(lambda t: scale * t.to(dtype=w.dtype, device=w.device)))
     return editor

@@ -187,8 +187,8 @@ def features_from_spaces(spaces) -> WeightSpaceFeatures:
 def predict_from_spaces(model: torch.nn.Module, spaces):
     """``model(features)`` for a list of weight spaces of one architecture (model's dtype)."""
     feats = features_from_spaces(list(spaces))
-    dt = next(model.parameters()).dtype
-    return model(feats.map(lambda t: t.to(dt)))
+    p = next(model.parameters())  # the features follow the predictor (dtype and device)
+    return model(feats.map(lambda t: t.to(dtype=p.dtype, device=p.device)))
 
 
 def space_from_features(space, features: WeightSpaceFeatures, index: int = 0):
