@@ -682,3 +682,47 @@ def test_nequip_model_on_device(device):
         return o[AtomicDataDict.TOTAL_ENERGY_KEY].detach(), o[AtomicDataDict.FORCE_KEY].detach()
     pos = data[AtomicDataDict.POSITIONS_KEY].detach()
     assert_equivariant(energy_forces, (pos,), (Point(),), (None, Vector()), group="E3")
+
+
+@on_devices
+def test_cli_points_and_mesh_on_device(device, tmp_path, capsys):
+    """``symplugins points|mesh FILE --device DEV`` print what the CPU run prints (4 / 3 decimals)."""
+    import numpy as np
+
+    from symplugins.cli import main
+    from symplugins.geometry import make_shape, sample_surface
+    shape = make_shape("torus", 16)
+    pts = sample_surface(shape.verts.double(), shape.faces, 400, generator=torch.Generator().manual_seed(0)).pos
+    np.save(tmp_path / "torus.npy", pts.numpy())
+    with open(tmp_path / "torus.off", "w") as f:
+        f.write(f"OFF\n{len(shape.verts)} {len(shape.faces)} 0\n")
+        f.writelines(" ".join(map(str, v.tolist())) + "\n" for v in shape.verts)
+        f.writelines("3 " + " ".join(map(str, t.tolist())) + "\n" for t in shape.faces)
+    for cmd in (["points", str(tmp_path / "torus.npy")], ["mesh", str(tmp_path / "torus.off")]):
+        assert main(cmd + ["--device", "cpu"]) == 0
+        want = capsys.readouterr().out
+        assert main(cmd + ["--device", device]) == 0
+        assert capsys.readouterr().out == want
+
+
+@on_devices
+def test_mlp_zoo_on_device(device, tmp_path):
+    """A zoo moved to ``device`` builds its live networks there, runs them all at once there, and a
+    zoo saved from the device loads back onto CPU (``map_location``)."""
+    from symplugins.nfn.zoo import MLPZoo, zoo_mlp
+    gen = torch.Generator().manual_seed(0)
+    dims = (5, 4, 2)
+    weights = {n: torch.randn(3, *p.shape, generator=gen) for n, p in zoo_mlp(dims, "relu").named_parameters()}
+    zoo = MLPZoo(dims, "relu", weights, torch.rand(3, generator=gen), {"lr": torch.rand(3, generator=gen)})
+    x = torch.randn(6, 5, generator=gen)
+    want = zoo.outputs(x)
+    zd = zoo.to(device)
+    out = zd.outputs(x)  # inputs follow the zoo
+    assert_on(out, device)
+    assert_matches_cpu(out, want)
+    live = zd.model(1)
+    assert_model_on(live, device)
+    assert_matches_cpu(live(x.to(device)), want[1])
+    back = MLPZoo.load(zd.save(tmp_path / "zoo.pt"))
+    assert back.weights["0.weight"].device.type == "cpu" and back.labels.device.type == "cpu"
+    assert_matches_cpu(back.outputs(x), want)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._device import add_device_argument, torch_device
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("md", help="molecular dynamics with a shipped CG-EGNN potential (ASE)",
@@ -30,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=1,
                    help="torch CPU threads (1 is fastest for small molecules)")
     p.add_argument("--out", default=None, help="output folder (default md-<molecule>)")
+    add_device_argument(p)
     p.set_defaults(func=run)
 
 
@@ -50,10 +53,10 @@ def _calculator(args: argparse.Namespace):
 
     from symplugins.ase import CGEGNNCalculator
 
-    dtype = getattr(torch, args.dtype)
+    dtype, device = getattr(torch, args.dtype), torch_device(args.device)
     if os.path.exists(args.potential):
-        return CGEGNNCalculator(args.potential, dtype=dtype)
-    return CGEGNNCalculator.pretrained(args.potential, dtype=dtype)
+        return CGEGNNCalculator(args.potential, dtype=dtype, device=device)
+    return CGEGNNCalculator.pretrained(args.potential, dtype=dtype, device=device)
 
 
 def plot(log, path, title: str) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._device import add_device_argument, torch_device
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mesh", help="classify or segment a triangle mesh (.off/.obj/.ply) with EMNN",
@@ -13,6 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--task", choices=("classify", "segment"), default="classify")
     p.add_argument("--model", default=None, help="checkpoint path (default: the shipped model)")
     p.add_argument("--top", type=int, default=0, help="print only the top-k classes (0 = all)")
+    add_device_argument(p)
     p.set_defaults(func=run)
 
 
@@ -25,12 +28,17 @@ def run(args: argparse.Namespace) -> int:
     from symplugins.models.emnn.pretrained import load_pretrained
     from symplugins.nn.mesh.features import mesh_features
 
+    device = torch_device(args.device)
     model, cfg = load_pretrained(args.task, path=args.model)
+    model = model.to(device)
     pos, face = load_mesh(args.file)
     edge_index = edges_from_faces(face.T, pos.shape[0])
+    inputs = (mesh_features(pos, face), pos, edge_index, face)
+    dtype = next(model.parameters()).dtype  # the model's, whatever torch's default dtype is
     with torch.no_grad():
-        logits = model(mesh_features(pos, face), pos, edge_index, face)[0]
-    prob = logits.softmax(-1)
+        logits = model(*(t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype)
+                         for t in inputs))[0]
+    prob = logits.softmax(-1).cpu()
     if args.task == "classify":
         names, p = SHAPE_CLASSES, prob[0]
         print(f"{args.file}: {pos.shape[0]} vertices, {face.shape[1]} faces")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._device import add_device_argument, torch_device
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("points", help="classify a point cloud file (.xyz, .ply, .npy) with a shipped model")
@@ -10,6 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default=None, help="weights file (default: the shipped procedural-shape classifier)")
     p.add_argument("--top", type=int, default=None, help="print only the TOP most likely classes")
     p.add_argument("--seed", type=int, default=0, help="seed of the point resampling")
+    add_device_argument(p)
     p.set_defaults(func=run)
 
 
@@ -17,8 +20,10 @@ def run(args: argparse.Namespace) -> int:
     from symplugins.io.points import read_points
     from symplugins.models.points.pretrained import classify, load_classifier
 
+    device = torch_device(args.device)
     pos, _ = read_points(args.file)
     model, meta = load_classifier(args.model)
+    model = model.to(device)
     probs = classify(model, pos, int(meta["num_points"]), seed=args.seed)
     order = probs.argsort(descending=True)[: args.top]
     print(f"{args.file}: {pos.shape[0]} points -> {meta['classes'][int(order[0])]} "

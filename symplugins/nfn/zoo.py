@@ -96,9 +96,10 @@ class MLPZoo:
         return cls(zoos[0].dims, zoos[0].activation, cat("weights"),
                    torch.cat([z.labels for z in zoos]), cat("hparams"))
 
-    def model(self, i: int, dtype: torch.dtype = torch.float64) -> nn.Sequential:
-        """Network ``i`` as a live ``nn.Sequential`` in eval mode."""
-        m = zoo_mlp(self.dims, self.activation).to(dtype).eval()
+    def model(self, i: int, dtype: torch.dtype = torch.float64, device=None) -> nn.Sequential:
+        """Network ``i`` as a live ``nn.Sequential`` in eval mode (on ``device``; default: the zoo's)."""
+        device = self.weights["0.weight"].device if device is None else device
+        m = zoo_mlp(self.dims, self.activation).to(device=device, dtype=dtype).eval()
         with torch.no_grad():
             for name, p in m.named_parameters():
                 p.copy_(self.weights[name][i])
@@ -116,7 +117,8 @@ class MLPZoo:
         if x.dim() != 2 or x.shape[1] != self.dims[0]:
             raise ValueError(f"'x' must have shape [N, {self.dims[0]}], got {list(x.shape)}")
         act, L = _FUNCTIONS[self.activation], len(self.dims) - 1
-        h = x.to(self.weights["0.weight"].dtype).expand(len(self), -1, -1)
+        w = self.weights["0.weight"]
+        h = x.to(device=w.device, dtype=w.dtype).expand(len(self), -1, -1)
         for i in range(L):
             h = h @ self.weights[f"{2 * i}.weight"].mT + self.weights[f"{2 * i}.bias"][:, None]
             h = act(h) if i < L - 1 else h
@@ -132,10 +134,16 @@ class MLPZoo:
         tmp.replace(path)
         return path
 
+    def to(self, device) -> "MLPZoo":
+        """The zoo with its weights, labels and hyper-parameters on ``device``."""
+        move = lambda d: {k: v.to(device) for k, v in d.items()}  # noqa: E731
+        return MLPZoo(self.dims, self.activation, move(self.weights), self.labels.to(device), move(self.hparams))
+
     @classmethod
-    def load(cls, path: str | Path) -> "MLPZoo":
-        """Read a zoo file written by :meth:`save` (``weights_only=True``)."""
-        data = torch.load(Path(path), weights_only=True)
+    def load(cls, path: str | Path, map_location="cpu") -> "MLPZoo":
+        """Read a zoo file written by :meth:`save` (``weights_only=True``; onto ``map_location``, like
+        ``torch.load``: a zoo saved from a GPU loads on a CPU-only machine)."""
+        data = torch.load(Path(path), weights_only=True, map_location=map_location)
         if not isinstance(data, dict) or data.get("format") != ZOO_FORMAT:
             raise ValueError(f"'path' {str(path)!r} is not a {ZOO_FORMAT} file; write zoos with MLPZoo.save")
         return cls(tuple(data["dims"]), data["activation"], data["weights"], data["labels"], data["hparams"])

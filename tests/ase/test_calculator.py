@@ -97,7 +97,7 @@ def test_md_cli_nve(potential, tmp_path):
     path = save_potential(potential, tmp_path / "p.pt")
     out = tmp_path / "md"
     assert main(["md", "ethanol", "--steps", "20", "--every", "5", "--potential", str(path),
-                 "--out", str(out)]) == 0
+                 "--out", str(out), "--device", "cpu"]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["records"] == 5 and np.isfinite(summary["drift_meV_per_atom_per_ps"])
     assert summary["max_abs_dE_meV_per_atom"] < 5.0  # velocity Verlet, 0.5 fs, float64

@@ -27,7 +27,7 @@ def test_cli_classifies_files(tmp_path, capsys):
     assert "400 points ->" in out and out.count("\n") == 8          # header + 7 classes
     probs = [float(line.split()[-1]) for line in out.splitlines()[1:]]
     assert sum(probs) == pytest.approx(1.0, abs=1e-3) and probs == sorted(probs, reverse=True)
-    assert main(["points", str(tmp_path / "torus.xyz"), "--top", "2"]) == 0
+    assert main(["points", str(tmp_path / "torus.xyz"), "--top", "2", "--device", "cpu"]) == 0
     assert capsys.readouterr().out.count("\n") == 3
 
 

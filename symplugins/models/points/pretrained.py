@@ -52,6 +52,7 @@ def prepare_cloud(pos: Tensor, num_points: int, *, seed: int = 0) -> Tensor:
 
 @torch.no_grad()
 def classify(model: torch.nn.Module, pos: Tensor, num_points: int, *, seed: int = 0) -> Tensor:
-    """Class probabilities ``[num_classes]`` of one cloud ``pos [N, 3]``."""
-    p = prepare_cloud(pos, num_points, seed=seed)
+    """Class probabilities ``[num_classes]`` of one cloud ``pos [N, 3]`` (on the model's device)."""
+    w = next(model.parameters())
+    p = prepare_cloud(pos, num_points, seed=seed).to(device=w.device, dtype=w.dtype)
     return torch.softmax(model(None, p, None)[0], dim=-1)
