@@ -27,13 +27,15 @@ from symplugins.groups import Point, Vector
 from symplugins.testing import assert_equivariant, assert_invariant, random_batched_graph
 
 # shared helper modules of the test folders, imported the way their conftests do (tests/emnn/conftest.py)
-for _sub in ("emnn", "nfn"):
+for _sub in ("emnn", "nfn", "models", "points"):
     _path = os.path.join(os.path.dirname(os.path.abspath(__file__)), _sub)
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
 from meshes import random_mesh_batch  # noqa: E402  (tests/emnn/meshes.py)
 from nfn_features import flat_fn, random_features  # noqa: E402  (tests/nfn/nfn_features.py)
+from test_cgegnn import _inputs as _cg_inputs  # noqa: E402  (tests/models/test_cgegnn.py)
+from test_make_equivariant import FeatVectors  # noqa: E402  (tests/points/test_make_equivariant.py)
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(),
                           reason="needs a CUDA device (torch.cuda.is_available() is False)")
@@ -103,13 +105,14 @@ def assert_model_on(model: nn.Module, device) -> None:
     assert not bad, f"parameters/buffers left off {device}: {bad[:5]}"
 
 
-def cpu_then_device(model, inputs: tuple, device, call=None):
-    """CPU reference, then ``model.to(device)`` on ``inputs.to(device)``: checks (a) and (b).
+def cpu_then_device(model, inputs: tuple, device, call=None, ref=None):
+    """CPU reference (or ``ref``, computed by the caller), then ``model.to(device)`` on
+    ``inputs.to(device)``: checks (a) and (b).
 
     Returns ``(model, device inputs, device output)`` for the symmetry check (c).
     """
     call = call or (lambda m, *a: m(*a))
-    ref = call(model, *inputs)
+    ref = call(model, *inputs) if ref is None else ref
     model = model.to(device)
     assert_model_on(model, device)
     inputs = _to(inputs, device)
@@ -188,18 +191,7 @@ def test_clifford_layers_o3_equivariant(name, device):
 
 
 # =========================================================================== 2. CG-EGNN
-CG_SIZES = (4, 5, 3)
 CG_REPS_IN = [None, Vector(), Point(), None, None]
-
-
-def _cg_inputs(dtype=torch.float64):
-    """tests/models/test_cgegnn.py ``_inputs``."""
-    gen = torch.Generator().manual_seed(0)
-    pos, edge_index, batch = random_batched_graph(CG_SIZES, dtype=dtype, generator=gen, p=0.7)
-    n = pos.shape[0]
-    scalars = torch.randn(n, 2, generator=gen, dtype=torch.float64).to(dtype)
-    vectors = torch.randn(n, 1, 3, generator=gen, dtype=torch.float64).to(dtype)
-    return scalars, vectors, pos, edge_index, batch
 
 
 def _cg_model(hops, **kw):
@@ -230,7 +222,7 @@ def test_cgegnn_kernels_match_cpu_and_e3_equivariant(kernel, hops, device):
                     "box; the compiled CPU kernel is checked in benchmarks/clifford_speed.py and the same "
                     "kernel source runs here as 'fused-eager'")
     model = _cg_model(hops)
-    inputs = _cg_inputs()
+    inputs = _cg_inputs(torch.float64)
     ref = _outputs_and_forces(model, *inputs)  # the CPU reference of every kernel: the sparse one
     model.algebra.set_kernel(kernel)
     if kernel == "fused":
@@ -238,12 +230,7 @@ def test_cgegnn_kernels_match_cpu_and_e3_equivariant(kernel, hops, device):
         # 1e-9 still holds for it: per output blade the compiled (Triton) float64 kernel sums the
         # same 8 signed products as the eager code, at most in another order or with FMA contraction
         model.algebra.FUSED_MIN_ROWS = 0
-    model = model.to(device)
-    assert_model_on(model, device)
-    inputs = _to(inputs, device)
-    out = _outputs_and_forces(model, *inputs)
-    assert_on(out, device)
-    assert_matches_cpu(out, ref)
+    model, inputs, _ = cpu_then_device(model, inputs, device, call=_outputs_and_forces, ref=ref)
     assert_equivariant(model, inputs, CG_REPS_IN, [None, Vector()], group="E3")
 
 
@@ -255,7 +242,7 @@ def test_cgegnn_float32_on_device(kernel, device):
         pytest.skip("compiling the kernel on CPU takes ~15 s on a 2-core box; "
                     "see test_cgegnn_kernels_match_cpu_and_e3_equivariant")
     model = _cg_model(2)
-    inputs = _cg_inputs()
+    inputs = _cg_inputs(torch.float64)
     ref = model(*inputs)  # float64, CPU
     model = model.float()
     model.algebra.set_kernel(kernel)
@@ -394,17 +381,6 @@ def test_g_backbones_match_cpu_and_invariant(name, group, device):
     assert_invariant(model, inputs, [None, Vector(), None], group=group, n_samples=1)
 
 
-class _FeatVectors(nn.Module):
-    """tests/points/test_make_equivariant.py: ``f(x, pos, batch) -> [N, 2, 3]``, not equivariant."""
-
-    def __init__(self):
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(5, 16), nn.Tanh(), nn.Linear(16, 6))
-
-    def forward(self, x, pos, batch):
-        return self.net(torch.cat([x, pos], -1)).view(-1, 2, 3)
-
-
 @pytest.mark.equivariance
 @on_devices
 @pytest.mark.parametrize("mode", ["average", "lift"])
@@ -413,7 +389,7 @@ def test_make_equivariant_vectors_on_device(mode, device):
     torch.manual_seed(0)
     pos, batch = _cloud()
     x = torch.randn(pos.shape[0], 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-    model = make_equivariant(_FeatVectors(), "O", mode, output="vector", chunk_size=10,
+    model = make_equivariant(FeatVectors(), "O", mode, output="vector", chunk_size=10,
                              **({"channels": 2} if mode == "lift" else {})).double()
     model, inputs, out = cpu_then_device(model, (x, pos, batch), device)
     assert out.shape == (pos.shape[0], 2, 3)
