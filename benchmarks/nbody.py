@@ -292,6 +292,14 @@ thread; `integration/device/RESULT.md`), charges edge + MLP products 2:
   still ~35 % of its peak). They say nothing about the 20k budget and are not in the summary.
   Validation curves of all runs still fall until the end of the schedule (best checkpoint at
   9-10k of 10k steps): no sign of overfitting in time.
+- CPU, weight decay 2e-4 (hidden 28, 10k steps; three runs at a time on the 2 cores), seeds
+  0 / 1 / 2: 0.00339 / 0.00379 / 0.00370, mean 0.00363 +- 0.00021 (validation 0.00371 /
+  0.00429 / 0.00427): no better than 1e-4. The training MSE of the 1e-4 runs' best
+  checkpoints is 0.0026 against 0.0036 on test: a gap that more weight decay does not close.
+- So the depth-2 / edge-charge model sits at ~0.0036 at 10k steps whatever the width (28,
+  40) or weight decay (1e-4, 2e-4): nine runs, 0.00339-0.00380. The goal (0.0035) would need a
+  longer budget (a GPU session: 3 runs of 20k steps fit in ~8 min of one H200, see
+  integration/device/README.md) or another idea.
 
 What it shows: at every equal step budget CG-EGNN hops=1 beats EGNN (1,500 steps: 0.0091 vs
 0.0109; 4,000: 0.0059 vs 0.0082; 10,000: 0.0040 vs 0.0084; EGNN plateaus around 0.008 at
