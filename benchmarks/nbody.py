@@ -298,7 +298,8 @@ thread; `integration/device/RESULT.md`), charges edge + MLP products 2:
   checkpoints is 0.0026 against 0.0036 on test: a gap that more weight decay does not close.
 - So the depth-2 / edge-charge model sits at ~0.0036 at 10k steps whatever the width (28,
   40) or weight decay (1e-4, 2e-4): nine runs, 0.00339-0.00380. The goal (0.0035) would need a
-  longer budget (a GPU session: 3 runs of 20k steps fit in ~8 min of one H200, see
+  longer budget (a GPU session: with six runs sharing the H200 each did ~30 steps/s, so
+  three runs of 20k steps should fit in one 8-9 min call; not measured alone; see
   integration/device/README.md) or another idea.
 
 What it shows: at every equal step budget CG-EGNN hops=1 beats EGNN (1,500 steps: 0.0091 vs
