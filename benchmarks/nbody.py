@@ -75,7 +75,7 @@ def predict(model: torch.nn.Module, loc, vel, charges, galilean: bool = False) -
     ei = complete_edges(b, n).to(loc.device)
     x, v, q = loc.reshape(-1, 3), vel.reshape(-1, 3), charges.reshape(-1, 1)
     qq = q[ei[0]] * q[ei[1]]
-    if type(getattr(model, "_orig_mod", model)).__name__ == "CGEGNN":  # also under torch.compile
+    if type(model).__name__ == "CGEGNN":
         batch = torch.arange(b, device=loc.device).repeat_interleave(n)
         # trusted, fixed-format tensors: skip the per-call validation (tested elsewhere)
         scalars = q if model.scalar_in else None
@@ -161,7 +161,8 @@ def run_train(args) -> dict:
             "kernel": args.kernel if args.model == "cgegnn" else None, "ema": args.ema,
             "weight_decay": args.weight_decay, "hidden": args.hidden, "layers": args.layers,
             "charges": args.charges, "flip_charges": args.flip_charges, "mlp_products": args.mlp_products,
-            "galilean": args.galilean, "accelerator": args.accelerator, "compile": args.compile}
+            "galilean": args.galilean, "accelerator": args.accelerator, "compile": args.compile,
+            "device": trainer.strategy.root_device.type}
 
 
 def seed_summary(recs: list[dict]) -> list[str]:
@@ -184,7 +185,8 @@ def _steps(r: dict) -> str:
 
 
 def _where(r: dict) -> str:
-    return "GPU" if r.get("accelerator") in ("gpu", "cuda") else "CPU"
+    """The device the run trained on (older run files: their ``--accelerator``)."""
+    return "GPU" if r.get("device", r.get("accelerator")) in ("gpu", "cuda") else "CPU"
 
 
 def _ema(r: dict) -> str:
@@ -347,13 +349,13 @@ def main(argv=None) -> None:
                    help="EMA decay of the weights used for validation/test (Lightning EMAWeightAveraging; 0 = off)")
     p.add_argument("--kernel", choices=["sparse", "fused", "fused-eager"], default="fused",
                    help="CG-EGNN geometric-product kernel (fused = torch.compile'd, compiles on first step)")
-    p.add_argument("--accelerator", default="cpu", help="Lightning accelerator: cpu, gpu, auto")
+    p.add_argument("--accelerator", default="cpu", choices=["cpu", "gpu", "cuda", "auto"], help="Lightning accelerator")
     p.add_argument("--compile", choices=["none", "default", "reduce-overhead"], default="none",
                    help="torch.compile the whole model (reduce-overhead adds CUDA graphs; use with --kernel sparse)")
     p.add_argument("--name", default="", help="suffix of the run file (keeps runs with other budgets apart)")
     p.add_argument("--report", action="store_true", help="gather finished runs into results/nbody.*")
     args = p.parse_args(argv)
-    if args.compile != "none" and args.kernel == "fused":
+    if args.compile != "none" and args.model == "cgegnn" and args.kernel == "fused":
         p.error("--compile compiles the whole model: pass --kernel sparse (the fused kernel compiles itself)")
     if args.report:
         return report()

@@ -127,7 +127,7 @@ def _perturb(module: nn.Module, scale: float = 0.1, seed: int = 0) -> nn.Module:
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in module.parameters():
-            p.add_(scale * torch.randn(p.shape, generator=gen, dtype=torch.float64).to(p.dtype))
+            p.add_(scale * torch.randn(p.shape, generator=gen, dtype=torch.float64).to(p))
     return module
 
 

@@ -21,7 +21,9 @@ def torch_device(name: str):
             raise ValueError(f"--device {name}: no CUDA device is visible (torch.cuda.is_available() is "
                              "False); use --device cpu")
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) here")
+            n = torch.cuda.device_count()
+            raise ValueError(f"--device {name}: only {n} CUDA device(s) here; use cuda:0 ... cuda:{n - 1}")
     elif dev.type != "cpu":
-        raise ValueError(f"--device {name}: only cpu and cuda devices are supported")
+        raise ValueError(f"--device {name}: only cpu and cuda devices are supported; use --device cpu or "
+                         "--device cuda")
     return dev

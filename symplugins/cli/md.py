@@ -46,14 +46,14 @@ def _structure(args: argparse.Namespace):
     return starting_geometry(args.molecule)
 
 
-def _calculator(args: argparse.Namespace):
+def _calculator(args: argparse.Namespace, device):
     import os
 
     import torch
 
     from symplugins.ase import CGEGNNCalculator
 
-    dtype, device = getattr(torch, args.dtype), torch_device(args.device)
+    dtype = getattr(torch, args.dtype)
     if os.path.exists(args.potential):
         return CGEGNNCalculator(args.potential, dtype=dtype, device=device)
     return CGEGNNCalculator.pretrained(args.potential, dtype=dtype, device=device)
@@ -91,9 +91,10 @@ def run(args: argparse.Namespace) -> int:
 
     from symplugins.adapters.ase.md import run_md
 
+    device = torch_device(args.device)  # before anything is loaded: a bad --device fails first
     torch.set_num_threads(max(1, args.threads))
     atoms = _structure(args)
-    atoms.calc = _calculator(args)
+    atoms.calc = _calculator(args, device)
     out = Path(args.out or f"md-{args.molecule}")
     out.mkdir(parents=True, exist_ok=True)
     log = run_md(atoms, steps=args.steps, timestep_fs=args.timestep,

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     pos, _ = read_points(args.file)
     model, meta = load_classifier(args.model)
     model = model.to(device)
-    probs = classify(model, pos, int(meta["num_points"]), seed=args.seed)
+    probs = classify(model, pos, int(meta["num_points"]), seed=args.seed).cpu()
     order = probs.argsort(descending=True)[: args.top]
     print(f"{args.file}: {pos.shape[0]} points -> {meta['classes'][int(order[0])]} "
           f"({meta['config']['kind']} {meta['config'].get('group', '')}, {meta['num_points']} points)")

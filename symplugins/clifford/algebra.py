@@ -4,7 +4,8 @@ Follows the conventions of CGENN (Ruhe, Brandstetter, Forre, NeurIPS 2023): blad
 short-lex bitmap order, multivectors as ``[..., 2**n]`` coefficient tensors. The
 geometric product is *sparse*: only the non-zero Cayley entries are evaluated
 (Cl(3,0): 64 of 512). Tables are non-persistent buffers, so ``.to(device/dtype)`` of
-the algebra (or of any module holding it) moves them; nothing is moved by hand.
+the algebra (or of any module holding it) moves them; an algebra used on inputs of another
+device or dtype casts its tables to the inputs' on the fly.
 """
 from __future__ import annotations
 
@@ -86,14 +87,15 @@ class CliffordAlgebra(nn.Module):
     def _buf(self, name: str, value: Tensor) -> None:
         self.register_buffer(name, value, persistent=False)
 
-    def _like(self, t: Tensor, x: Tensor) -> Tensor:
-        """A table in ``x``'s dtype and on its device (tables follow the inputs, as the products do)."""
-        return t if t.dtype == x.dtype and t.device == x.device else t.to(dtype=x.dtype, device=x.device)
+    @staticmethod
+    def _like(t: Tensor, x: Tensor) -> Tensor:
+        """A table in ``x``'s dtype and on its device (``t`` itself when it already is)."""
+        return t.to(dtype=x.dtype, device=x.device)
 
     @staticmethod
     def _on(idx: Tensor, x: Tensor) -> Tensor:
         """An index table on ``x``'s device."""
-        return idx if idx.device == x.device else idx.to(x.device)
+        return idx.to(x.device)
 
     def extra_repr(self) -> str:
         return (f"metric={self.metric}, dim={self.dim}, entries={len(self.left)}, paths={self.n_paths}, "
@@ -115,7 +117,7 @@ class CliffordAlgebra(nn.Module):
         (e.g. ``[C, n_paths]`` for per-channel weights with ``a [B, C, dim]``; with
         ``blade_major``, ``a [dim, B, C]``).
         """
-        coef = weight[..., self.path_of_entry] * self._like(self.sign, weight)
+        coef = weight[..., self._on(self.path_of_entry, weight)] * self._like(self.sign, weight)
         return self._bilinear(a, b, coef, blade_major)
 
     def _bilinear(self, a: Tensor, b: Tensor, coef: Tensor, blade_major: bool = False) -> Tensor:

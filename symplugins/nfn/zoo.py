@@ -83,8 +83,12 @@ class MLPZoo:
     def subset(self, index) -> "MLPZoo":
         """The networks ``index`` (a slice, list or index tensor) as a new zoo."""
         idx = torch.arange(len(self))[index] if isinstance(index, slice) else torch.as_tensor(index)
-        pick = lambda d: {k: v[idx] for k, v in d.items()}  # noqa: E731
-        return MLPZoo(self.dims, self.activation, pick(self.weights), self.labels[idx], pick(self.hparams))
+        return self._map(lambda v: v[idx.to(v.device)])
+
+    def _map(self, fn) -> "MLPZoo":
+        """A zoo of the same architecture with ``fn`` applied to every weight, label and hyper-parameter tensor."""
+        each = lambda d: {k: fn(v) for k, v in d.items()}  # noqa: E731
+        return MLPZoo(self.dims, self.activation, each(self.weights), fn(self.labels), each(self.hparams))
 
     @classmethod
     def concat(cls, zoos: list["MLPZoo"]) -> "MLPZoo":
@@ -136,8 +140,7 @@ class MLPZoo:
 
     def to(self, device) -> "MLPZoo":
         """The zoo with its weights, labels and hyper-parameters on ``device``."""
-        move = lambda d: {k: v.to(device) for k, v in d.items()}  # noqa: E731
-        return MLPZoo(self.dims, self.activation, move(self.weights), self.labels.to(device), move(self.hparams))
+        return self._map(lambda v: v.to(device))
 
     @classmethod
     def load(cls, path: str | Path, map_location="cpu") -> "MLPZoo":
