@@ -298,6 +298,9 @@ thread; `integration/device/RESULT.md`), charges edge + MLP products 2:
   0 / 1 / 2: 0.00339 / 0.00379 / 0.00370, mean 0.00363 +- 0.00021 (validation 0.00371 /
   0.00429 / 0.00427): no better than 1e-4. The training MSE of the 1e-4 runs' best
   checkpoints is 0.0026 against 0.0036 on test: a gap that more weight decay does not close.
+- CPU, learning rate 2e-3 instead of 4e-3 (hidden 28, wd 1e-4, 10k steps), seeds 0 / 1:
+  0.00409 / 0.00433 (validation 0.00425 / 0.00476) against 0.00342 / 0.00362 at 4e-3: clearly
+  worse on both seeds. A higher rate (8e-3) is the untried direction; seed 2 was not run.
 - So the depth-2 / edge-charge model sits at ~0.0036 at 10k steps whatever the width (28,
   40) or weight decay (1e-4, 2e-4): nine runs, 0.00339-0.00380. The goal (0.0035) would need a
   longer budget (a GPU session: with six runs sharing the H200 each did ~30 steps/s, so
