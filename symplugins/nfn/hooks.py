@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
 from .errors import ArgumentTypeError
+from .layers.features import first_parameter
 from .space import WeightSpace, weight_space
 
 __all__ = ["EditHandle", "edit_weights", "nfn_editor"]
@@ -99,7 +100,7 @@ def nfn_editor(nfn: nn.Module, *, scale: float = 1.0) -> Callable[[WeightSpace],
     """
     def editor(space: WeightSpace) -> WeightSpace:
         f = space.to_features()
-        p, w = next(nfn.parameters()), f.weights[0]  # NFN and network may live on other devices / dtypes
+        p, w = first_parameter(nfn, "nfn"), f.weights[0]  # NFN and network may live on other devices / dtypes
         delta = nfn(f.map(lambda t: t.to(dtype=p.dtype, device=p.device)))
         if delta.channels != 1:
             raise ValueError(f"the NFN must output 1 channel to edit weights, got {delta.channels}")

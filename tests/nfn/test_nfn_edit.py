@@ -200,3 +200,14 @@ def test_bad_inputs():
         nfn.weight_space(m).act("g")
     with pytest.raises(ValueError, match="'predictor' must be a MonomialNFN or a callable"):
         nfn.inspect(m, predictor=3)
+
+
+def test_parameter_free_nfn_is_a_clear_error():
+    """An editor or predictor without parameters has no device / dtype to send features to."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).double()
+    with pytest.raises(ValueError, match="'nfn' has no parameters"):
+        with nfn.edit_weights(model, nfn.nfn_editor(nn.Identity())):
+            model(torch.randn(2, 3, dtype=torch.float64))
+    from symplugins.nfn.layers.features import predict_from_spaces
+    with pytest.raises(ValueError, match="'predictor' has no parameters"):
+        predict_from_spaces(nn.Identity(), [nfn.weight_space(model)])
