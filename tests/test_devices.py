@@ -466,15 +466,21 @@ def test_nfn_align_and_interpolate_on_device(device):
     assert_matches_cpu(aligned.state_dict(), model.state_dict())
 
 
-@on_devices
-def test_nfn_inspect_and_edit_hooks_on_device(device):
+def _nfn_case():
+    """A live MLP, inputs, an NFN predictor and a (perturbed) equivariant editor NFN, all on CPU, float64."""
     from symplugins import nfn
     from symplugins.nfn.layers import MonomialEquivariant, NetSpec
     model = _mlp()
     x = torch.randn(7, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     spec = NetSpec.from_space(nfn.weight_space(model))
     torch.manual_seed(3)
-    pred, editor_nfn = nfn.MonomialNFN(spec, hidden=4).double(), _perturb(MonomialEquivariant(spec, 1, 1).double())
+    return model, x, nfn.MonomialNFN(spec, hidden=4).double(), _perturb(MonomialEquivariant(spec, 1, 1).double())
+
+
+@on_devices
+def test_nfn_inspect_and_edit_hooks_on_device(device):
+    from symplugins import nfn
+    model, x, pred, editor_nfn = _nfn_case()
 
     def run(m, pred, editor_nfn, x):
         rep = nfn.inspect(m, predictor=pred)
@@ -496,17 +502,12 @@ def test_nfn_inspect_and_edit_hooks_on_device(device):
                for p in editor_nfn.parameters())
 
 
-@on_devices
-def test_nfn_predictor_and_editor_may_live_elsewhere(device):
+@CUDA  # on CPU it would compare CPU with CPU
+def test_nfn_predictor_and_editor_may_live_elsewhere(device="cuda"):
     """An NFN kept on CPU analyses and edits a network on ``device`` (features follow the NFN; the edit
     comes back to the network's device), with the same numbers as when everything is on CPU."""
     from symplugins import nfn
-    from symplugins.nfn.layers import MonomialEquivariant, NetSpec
-    model = _mlp()
-    x = torch.randn(7, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-    spec = NetSpec.from_space(nfn.weight_space(model))
-    torch.manual_seed(3)
-    pred, editor_nfn = nfn.MonomialNFN(spec, hidden=4).double(), _perturb(MonomialEquivariant(spec, 1, 1).double())
+    model, x, pred, editor_nfn = _nfn_case()
     want = nfn.inspect(model, predictor=pred).predictions
     with nfn.edit_weights(model, nfn.nfn_editor(editor_nfn, scale=0.5)):
         edited = model(x)
@@ -518,8 +519,8 @@ def test_nfn_predictor_and_editor_may_live_elsewhere(device):
     assert_matches_cpu(edited_d, edited)
 
 
-@on_devices
-def test_clifford_algebra_tables_follow_the_inputs(device):
+@CUDA  # on CPU it would compare CPU with CPU
+def test_clifford_algebra_tables_follow_the_inputs(device="cuda"):
     """An algebra left on CPU works on inputs on ``device``: every table (signs, forms, grade
     indices) follows the inputs, as ``model.to(device)`` would have moved it."""
     alg = CliffordAlgebra((1, 1, 1))
@@ -660,8 +661,8 @@ def test_nequip_model_on_device(device):
     assert_equivariant(energy_forces, (pos,), (Point(),), (None, Vector()), group="E3")
 
 
-@on_devices
-def test_cli_points_and_mesh_on_device(device, tmp_path, capsys):
+@CUDA  # on CPU it would compare CPU with CPU
+def test_cli_points_and_mesh_on_device(tmp_path, capsys, device="cuda"):
     """``symplugins points|mesh FILE --device DEV`` print what the CPU run prints (4 / 3 decimals)."""
     import numpy as np
 

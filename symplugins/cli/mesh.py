@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from symplugins.io.meshes import load_mesh
     from symplugins.models.emnn.pretrained import load_pretrained
     from symplugins.nn.mesh.features import mesh_features
+    from symplugins.utils import first_parameter
 
     device = torch_device(args.device)
     model, cfg = load_pretrained(args.task, path=args.model)
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     pos, face = load_mesh(args.file)
     edge_index = edges_from_faces(face.T, pos.shape[0])
     inputs = (mesh_features(pos, face), pos, edge_index, face)
-    dtype = next(model.parameters()).dtype  # the model's, whatever torch's default dtype is
+    dtype = first_parameter("model", model).dtype  # the model's, whatever torch's default dtype is
     with torch.no_grad():
         logits = model(*(t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype)
                          for t in inputs))[0]

@@ -17,7 +17,8 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
 from .errors import ArgumentTypeError
-from .layers.features import first_parameter
+from ..utils.checks import first_parameter
+from .layers.features import NFN_FIX
 from .space import WeightSpace, weight_space
 
 __all__ = ["EditHandle", "edit_weights", "nfn_editor"]
@@ -100,7 +101,7 @@ def nfn_editor(nfn: nn.Module, *, scale: float = 1.0) -> Callable[[WeightSpace],
     """
     def editor(space: WeightSpace) -> WeightSpace:
         f = space.to_features()
-        p, w = first_parameter(nfn, "nfn"), f.weights[0]  # NFN and network may live on other devices / dtypes
+        p, w = first_parameter("nfn", nfn, NFN_FIX), f.weights[0]  # NFN and network may live on other devices / dtypes
         delta = nfn(f.map(lambda t: t.to(dtype=p.dtype, device=p.device)))
         if delta.channels != 1:
             raise ValueError(f"the NFN must output 1 channel to edit weights, got {delta.channels}")

@@ -6,9 +6,10 @@ from .checks import (
     check_shape,
     check_same_device_dtype,
     check_batch,
+    first_parameter,
 )
 
 __all__ = [
     "optional_import", "require", "check_finite", "check_index", "check_shape",
-    "check_same_device_dtype", "check_batch",
+    "check_same_device_dtype", "check_batch", "first_parameter",
 ]

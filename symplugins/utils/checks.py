@@ -54,6 +54,14 @@ def check_batch(name: str, batch: Tensor | None, num: int) -> None:
         raise ValueError(f"'{name}' must hold non-negative graph indices")
 
 
+def first_parameter(name: str, module: torch.nn.Module, fix: str = "pass a module with parameters") -> Tensor:
+    """``module``'s first parameter: where inputs go (device, dtype) to meet it; a ValueError if it has none."""
+    p = next(module.parameters(), None)
+    if p is None:
+        raise ValueError(f"'{name}' has no parameters, so its device and dtype are unknown: {fix}")
+    return p
+
+
 def check_same_device_dtype(**tensors: Tensor) -> None:
     """Check floating tensors share a dtype and all tensors share a device."""
     items = [(k, v) for k, v in tensors.items() if isinstance(v, Tensor)]

@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from ...utils.checks import first_parameter
 from .dgcnn import DGCNN
 from .gmodels import GDGCNN, GPointNet, GPointNet2
 from .pointnet import PointNet
@@ -53,6 +54,6 @@ def prepare_cloud(pos: Tensor, num_points: int, *, seed: int = 0) -> Tensor:
 @torch.no_grad()
 def classify(model: torch.nn.Module, pos: Tensor, num_points: int, *, seed: int = 0) -> Tensor:
     """Class probabilities ``[num_classes]`` of one cloud ``pos [N, 3]`` (on the model's device)."""
-    w = next(model.parameters())
+    w = first_parameter("model", model)
     p = prepare_cloud(pos, num_points, seed=seed).to(device=w.device, dtype=w.dtype)
     return torch.softmax(model(None, p, None)[0], dim=-1)

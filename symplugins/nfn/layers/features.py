@@ -14,6 +14,9 @@ import torch
 from torch import Tensor
 
 from ...groups.reps import Rep
+from ...utils.checks import first_parameter
+
+NFN_FIX = "pass a trained NFN module (e.g. symplugins.nfn.MonomialNFN)"
 
 __all__ = ["NetSpec", "WeightSpaceFeatures", "FeatureElement", "MonomialGroup", "WeightRep", "BiasRep",
            "feature_reps", "features_from_spaces", "space_from_features"]
@@ -183,20 +186,11 @@ def features_from_spaces(spaces) -> WeightSpaceFeatures:
     return WeightSpaceFeatures(tuple(ws), tuple(bs))
 
 
-def first_parameter(module: torch.nn.Module, name: str) -> Tensor:
-    """``module``'s first parameter (its device and dtype are where features go), or a ValueError."""
-    p = next(module.parameters(), None)
-    if p is None:
-        raise ValueError(f"'{name}' has no parameters, so its device and dtype are unknown: pass a trained "
-                         f"NFN module (e.g. symplugins.nfn.MonomialNFN)")
-    return p
-
-
 @torch.no_grad()
 def predict_from_spaces(model: torch.nn.Module, spaces):
     """``model(features)`` for a list of weight spaces of one architecture (model's dtype)."""
     feats = features_from_spaces(list(spaces))
-    p = first_parameter(model, "predictor")  # the features follow the predictor (dtype and device)
+    p = first_parameter("predictor", model, NFN_FIX)  # the features follow the predictor (dtype and device)
     return model(feats.map(lambda t: t.to(dtype=p.dtype, device=p.device)))
 
 
