@@ -47,6 +47,7 @@ def parse(argv=None):
     p.add_argument("--hidden", type=int, default=32)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--hops", type=int, default=1)
+    p.add_argument("--mlp-products", type=int, default=1, help="geometric-product blocks per CG-EGNN MLP")
     p.add_argument("--r-max", type=float, default=5.0)
     p.add_argument("--steps", type=int, default=10000)
     p.add_argument("--batch", type=int, default=16)
@@ -66,7 +67,8 @@ def build(args, frames) -> CGEGNNEnergy:
     shift = float(np.mean(energies / np.array([len(a) for a in frames])))
     scale = float(np.sqrt(np.mean(np.concatenate(forces) ** 2)))
     return CGEGNNEnergy(types, r_max=args.r_max, hidden=args.hidden, layers=args.layers,
-                        hops=args.hops, avg_num_neighbors=None, scales=scale, shifts=shift)
+                        hops=args.hops, mlp_products=args.mlp_products, avg_num_neighbors=None,
+                        scales=scale, shifts=shift)
 
 
 def main(argv=None) -> dict:

@@ -34,8 +34,9 @@ def test_energy_e3_invariant(dtype):
 
 
 @pytest.mark.equivariance
-def test_forces_e3_equivariant(dtype):
-    m = model()
+@pytest.mark.parametrize("mlp_products", [1, 2])
+def test_forces_e3_equivariant(dtype, mlp_products):
+    m = model(mlp_products=mlp_products)
     f = lambda x: energy_and_forces(m, TYPES, x)["forces"]  # noqa: E731
     assert_equivariant(f, (pos(),), (Point(),), (Vector(),), group="E3")
     shear = torch.eye(3, dtype=dtype)
@@ -160,3 +161,14 @@ def test_frozen_model_traces_the_same_graph_for_any_size():
         torch.testing.assert_close(gm(TYPES[:n], pos()[:n], ei), energy(TYPES[:n], pos()[:n], ei))
         codes.append(gm.code)
     assert codes[0] == codes[1]
+
+
+def test_mlp_products_survive_a_checkpoint(tmp_path):
+    """``mlp_products`` is part of the stored config: the reloaded potential has the same depth and energies."""
+    from symplugins.models.potential.checkpoint import load_potential, save_potential
+
+    deep = model(mlp_products=2)
+    assert sum(p.numel() for p in deep.parameters()) > sum(p.numel() for p in model().parameters())
+    back = load_potential(save_potential(deep, tmp_path / "p.pt"))
+    assert back.config["mlp_products"] == 2 and "mlp_products=2" in repr(back)
+    torch.testing.assert_close(back(TYPES, pos()), deep.eval()(TYPES, pos()))

@@ -22,6 +22,7 @@ CONFIG = {
     # linked through several periodic images; k-hop paths find each edge's reverse from
     # its cell shift, so the suite checks that case too.
     "hops": 2,
+    "mlp_products": 2,  # two geometric-product blocks per MLP (1 is covered by test_nequip_irreps)
     "avg_num_neighbors": 6.0,
     "per_type_energy_scales": {"H": 1.5, "C": 2.0, "O": 2.5},
     "per_type_energy_shifts": {"H": -13.6, "C": -1030.0, "O": -2040.0},

@@ -28,7 +28,7 @@ PerType = Optional[Union[float, Dict[str, float]]]
 
 @model_builder
 def CGEGNNModel(r_max: float, type_names: Sequence[str], *, hidden: int = 16,
-                layers: int = 2, hops: int = 1, polynomial_cutoff_p: int = 6,
+                layers: int = 2, hops: int = 1, mlp_products: int = 1, polynomial_cutoff_p: int = 6,
                 avg_num_neighbors: Optional[float] = None,
                 per_type_energy_scales: PerType = None, per_type_energy_shifts: PerType = None,
                 per_type_energy_scales_trainable: bool = False,
@@ -39,14 +39,16 @@ def CGEGNNModel(r_max: float, type_names: Sequence[str], *, hidden: int = 16,
 
     ``seed``, ``model_dtype`` and ``type_names`` are required (consumed by
     ``@model_builder``); ``r_max`` is the cutoff; ``hidden``, ``layers``, ``hops`` size the
-    CG-EGNN (``hops`` = longest message path); ``polynomial_cutoff_p`` is the envelope
+    CG-EGNN (``hops`` = longest message path; ``mlp_products`` = geometric-product blocks per
+    message / update MLP); ``polynomial_cutoff_p`` is the envelope
     exponent; the remaining arguments follow nequip's ``NequIPGNNModel``.
     """
     if isinstance(avg_num_neighbors, dict):
         raise ValueError("'avg_num_neighbors' must be one float for CG-EGNN (per-type "
                          "values are not supported); use ${training_data_stats:num_neighbors_mean}")
     energy = CGEGNNEnergy(type_names, r_max=r_max, hidden=hidden, layers=layers, hops=hops,
-                          envelope_p=polynomial_cutoff_p, avg_num_neighbors=avg_num_neighbors)
+                          envelope_p=polynomial_cutoff_p, avg_num_neighbors=avg_num_neighbors,
+                          mlp_products=mlp_products)
     # one weight set, two graph modules: node_features = hidden x (0e+1o+1e+0o) between them
     message = CGEGNNMessagePassing(energy)
     readout = CGEGNNReadout(energy, irreps_in=message.irreps_out)

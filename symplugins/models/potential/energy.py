@@ -50,6 +50,8 @@ class CGEGNNEnergy(nn.Module):
         type_names: atom type names (e.g. chemical symbols ``["H", "C", "O"]``); type index
             ``t`` of an atom is its position in this list.
         r_max: cutoff radius (A). hidden / layers / hops: CG-EGNN size and path order.
+        mlp_products: geometric-product blocks in each CG-EGNN message / update MLP (2 is
+            CGENN's n-body depth and the best n-body setting measured here).
         envelope_p: polynomial envelope exponent. avg_num_neighbors: if given, edge
             weights are ``u(r) / avg_num_neighbors`` (so k-hop paths get ``1/avg^k``,
             normalising neighbour and path sums). scales / shifts: per-type ``s_t``, ``b_t``.
@@ -59,7 +61,7 @@ class CGEGNNEnergy(nn.Module):
                  layers: int = 2, hops: int = 1, envelope_p: int = 6,
                  avg_num_neighbors: float | None = None, num_basis: int = 8,
                  scales: float | Mapping[str, float] | None = None,
-                 shifts: float | Mapping[str, float] | None = None) -> None:
+                 shifts: float | Mapping[str, float] | None = None, mlp_products: int = 1) -> None:
         super().__init__()
         from symplugins.cgegnn import CGEGNN
 
@@ -69,13 +71,14 @@ class CGEGNNEnergy(nn.Module):
         self.config = dict(type_names=self.type_names, r_max=float(r_max), hidden=int(hidden),
                            layers=int(layers), hops=int(hops), envelope_p=int(envelope_p),
                            avg_num_neighbors=None if avg_num_neighbors is None
-                           else float(avg_num_neighbors), num_basis=int(num_basis))
+                           else float(avg_num_neighbors), num_basis=int(num_basis),
+                           mlp_products=int(mlp_products))
         self.edge_norm = 1.0 if avg_num_neighbors is None else 1.0 / float(avg_num_neighbors)
         self.r_max, self.num_types = float(r_max), len(self.type_names)
         self.envelope = PolynomialEnvelope(r_max, p=envelope_p)
         # centroid=False: positions enter only through edge vectors (local, periodic-safe)
         self.core = CGEGNN(self.num_types, 0, hidden, 1, 0, layers=layers, hops=hops,
-                           edge_in=num_basis, centroid=False)
+                           edge_in=num_basis, centroid=False, mlp_products=mlp_products)
         self.num_basis = int(num_basis)
         self.register_buffer("scales", _per_type(scales, self.type_names, 1.0, "scales"))
         self.register_buffer("shifts", _per_type(shifts, self.type_names, 0.0, "shifts"))
@@ -166,4 +169,4 @@ class CGEGNNEnergy(nn.Module):
     def extra_repr(self) -> str:
         n = sum(p.numel() for p in self.parameters())
         return (f"types={self.type_names}, r_max={self.r_max:g}, "
-                f"hops={self.config['hops']} | {n} parameters")
+                f"hops={self.config['hops']}, mlp_products={self.config['mlp_products']} | {n} parameters")
