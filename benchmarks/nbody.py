@@ -122,6 +122,28 @@ def run_linear(args) -> dict:
             "val_mse": mse(va), "steps": 0, "wall_s": 0.0, "t": t, "static_test_mse": static}
 
 
+def val_curve_callback():
+    """Records ``[step, val_mse]`` at every validation; kept in the checkpoints, so a resumed
+    run keeps the points from before the interruption."""
+    from lightning.pytorch.callbacks import Callback
+
+    class ValCurve(Callback):
+        def __init__(self):
+            self.curve: list = []
+
+        def on_validation_end(self, trainer, pl_module):
+            if not trainer.sanity_checking and "val_mse" in trainer.callback_metrics:
+                self.curve.append([int(trainer.global_step), float(trainer.callback_metrics["val_mse"])])
+
+        def state_dict(self):
+            return {"curve": self.curve}
+
+        def load_state_dict(self, state):
+            self.curve = [list(p) for p in state["curve"]]
+
+    return ValCurve()
+
+
 def run_train(args) -> dict:
     import lightning as L
     from lightning.pytorch.callbacks import EMAWeightAveraging, ModelCheckpoint, TQDMProgressBar
@@ -138,7 +160,8 @@ def run_train(args) -> dict:
     module = make_module(args)
     train, valid, test = loaders(args.batch_size)
     best = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val_mse", mode="min", save_last=True)
-    callbacks = [best, TQDMProgressBar(refresh_rate=10)]
+    curve = val_curve_callback()
+    callbacks = [curve, best, TQDMProgressBar(refresh_rate=10)]
     if args.ema:  # validation, checkpoints and test use the averaged weights
         callbacks.append(EMAWeightAveraging(decay=args.ema))
     trainer = L.Trainer(max_steps=args.steps, accelerator=args.accelerator, devices=1, val_check_interval=args.val_every,
@@ -162,7 +185,7 @@ def run_train(args) -> dict:
             "weight_decay": args.weight_decay, "hidden": args.hidden, "layers": args.layers,
             "charges": args.charges, "flip_charges": args.flip_charges, "mlp_products": args.mlp_products,
             "galilean": args.galilean, "accelerator": args.accelerator, "compile": args.compile,
-            "device": trainer.strategy.root_device.type}
+            "device": trainer.strategy.root_device.type, "val_curve": curve.curve}
 
 
 def seed_summary(recs: list[dict]) -> list[str]:
