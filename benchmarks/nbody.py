@@ -340,6 +340,14 @@ three runs at a time on the 2 cores, ~4,600 s each, then two at a time, ~3,200 s
   smaller than the seed spread. lr 2e-3 / 4e-3 / 6e-3 / 8e-3 on seed 0: 0.00409 / 0.00342 /
   0.00348 / 0.00331. Run files from session 8 on record the validation curve (`val_curve`).
 
+Session 9 (GPU, NVIDIA H200, `integration/device/check.sh`; lr 8e-3, charges edge + MLP
+products 2, **20k steps**, three runs sharing the card, ~53 steps/s each, ~420 s per run):
+seeds 0 / 1 / 2: 0.00363 / 0.00348 / 0.00358, mean 0.00356 +- 0.00008 (validation 0.00390 /
+0.00371 / 0.00395). Twice the steps did not help: the 10k-step CPU runs at the same lr gave
+0.00351 +- 0.00018. The validation curves flatten over the last quarter of the cosine
+schedule (seed 1: 0.00394 at 15k, 0.00374 at 20k), so the step budget is not what holds the
+model above 0.0035.
+
 What it shows: at every equal step budget CG-EGNN hops=1 beats EGNN (1,500 steps: 0.0091 vs
 0.0109; 4,000: 0.0059 vs 0.0082; 10,000: 0.0040 vs 0.0084; EGNN plateaus around 0.008 at
 lr 2e-3, near the EGNN paper's 0.0071), and all learned models beat the linear baseline

@@ -661,25 +661,44 @@ def test_nequip_model_on_device(device):
     assert_equivariant(energy_forces, (pos,), (Point(),), (None, Vector()), group="E3")
 
 
+def _prints_as_on_cpu(cmd, capsys, device) -> None:
+    """``symplugins CMD --device DEVICE`` prints what the CPU run prints (4 / 3 decimals)."""
+    from symplugins.cli import main
+    assert main(cmd + ["--device", "cpu"]) == 0
+    want = capsys.readouterr().out
+    assert main(cmd + ["--device", device]) == 0
+    assert capsys.readouterr().out == want
+
+
+@pytest.fixture
+def torus():
+    from symplugins.geometry import make_shape
+    return make_shape("torus", 16)
+
+
 @CUDA  # on CPU it would compare CPU with CPU
-def test_cli_points_and_mesh_on_device(tmp_path, capsys, device="cuda"):
-    """``symplugins points|mesh FILE --device DEV`` print what the CPU run prints (4 / 3 decimals)."""
+def test_cli_points_on_device(tmp_path, capsys, torus, device="cuda"):
+    """``symplugins points FILE --device DEV`` prints what the CPU run prints."""
     import numpy as np
 
-    from symplugins.cli import main
-    from symplugins.geometry import make_shape, sample_surface
-    shape = make_shape("torus", 16)
-    pts = sample_surface(shape.verts.double(), shape.faces, 400, generator=torch.Generator().manual_seed(0)).pos
+    from symplugins.geometry import sample_surface
+    pts = sample_surface(torus.verts.double(), torus.faces, 400, generator=torch.Generator().manual_seed(0)).pos
     np.save(tmp_path / "torus.npy", pts.numpy())
+    cmd = ["points", str(tmp_path / "torus.npy")]
+    _prints_as_on_cpu(cmd, capsys, device)
+
+
+@CUDA
+def test_cli_mesh_on_device(tmp_path, capsys, torus, device="cuda"):
+    """``symplugins mesh FILE --device DEV`` prints what the CPU run prints (reading .off needs
+    the mesh extra, which the device machine may lack)."""
+    pytest.importorskip("trimesh", reason="reading .off meshes needs symplugins[mesh]")
     with open(tmp_path / "torus.off", "w") as f:
-        f.write(f"OFF\n{len(shape.verts)} {len(shape.faces)} 0\n")
-        f.writelines(" ".join(map(str, v.tolist())) + "\n" for v in shape.verts)
-        f.writelines("3 " + " ".join(map(str, t.tolist())) + "\n" for t in shape.faces)
-    for cmd in (["points", str(tmp_path / "torus.npy")], ["mesh", str(tmp_path / "torus.off")]):
-        assert main(cmd + ["--device", "cpu"]) == 0
-        want = capsys.readouterr().out
-        assert main(cmd + ["--device", device]) == 0
-        assert capsys.readouterr().out == want
+        f.write(f"OFF\n{len(torus.verts)} {len(torus.faces)} 0\n")
+        f.writelines(" ".join(map(str, v.tolist())) + "\n" for v in torus.verts)
+        f.writelines("3 " + " ".join(map(str, t.tolist())) + "\n" for t in torus.faces)
+    cmd = ["mesh", str(tmp_path / "torus.off")]
+    _prints_as_on_cpu(cmd, capsys, device)
 
 
 @on_devices
