@@ -268,7 +268,7 @@ Deviation (honest): the published recipe is 131,072 steps; this shared 2-core CP
 ~8-15% of it, so the numbers are not converged and NOT leaderboard-comparable. The goal
 (CG-EGNN test MSE <= 0.0035; Multivector Neurons 0.0035, CGENN 0.0039, EGNN paper 0.0071)
 is reached, narrowly, by session 6's model at lr 1e-2 (session 9, below): **0.00345 +- 0.00016**
-over seeds 0-2 at 10k steps (lr 8e-3: 0.00351 +- 0.00018; 4e-3: 0.00359 +- 0.00015); read
+over seeds 0-2 at 10k steps (0.00342 +- 0.00012 over seeds 0-4) (lr 8e-3: 0.00351 +- 0.00018; 4e-3: 0.00359 +- 0.00015); read
 the caveats in the session-9 paragraph before quoting it. The recipe model (sessions 1-5) gives 0.00391 +- 0.00018, level with
 CGENN's published 0.0039 after 131k steps. Two ways to go further
 did not help (seed 0): 20k steps, 0.00402 (validation 0.00444 vs 0.00425 at 10k: the 3,000
@@ -358,8 +358,12 @@ seeds 0 / 1 / 2: 0.00327 / 0.00350 / 0.00357, **mean 0.00345 +- 0.00016** (valid
   steadily with the rate, but the validation means do not separate 6e-3 to 1e-2 (0.00371 /
   0.00379 / 0.00380). A selection by validation would not single out 1e-2.
 - The margin below 0.0035 (0.00005) is smaller than the standard error of a 3-seed mean
-  (0.00016 / sqrt 3 = 0.00009). The fair reading is "level with Multivector Neurons' 0.0035
-  and below CGENN's 0.0039, in 8% of CGENN's step budget", not a clear win.
+  (0.00016 / sqrt 3 = 0.00009). So two more seeds were run afterwards (two at a time, ~3,500
+  s each): seeds 3 / 4 give 0.00338 / 0.00340, and all five give **0.00342 +- 0.00012**
+  (standard error 0.00005; the summary table above pools the five). A sixth run (seed 5) was
+  stopped at ~4,000 steps to fit the session; nothing is reported from it. The fair reading:
+  at or just below Multivector Neurons' 0.0035 and below CGENN's 0.0039, in 8% of CGENN's
+  step budget, with the learning rate chosen as said above.
 
 What it shows: at every equal step budget CG-EGNN hops=1 beats EGNN (1,500 steps: 0.0091 vs
 0.0109; 4,000: 0.0059 vs 0.0082; 10,000: 0.0040 vs 0.0084; EGNN plateaus around 0.008 at
