@@ -268,7 +268,8 @@ Deviation (honest): the published recipe is 131,072 steps; this shared 2-core CP
 ~8-15% of it, so the numbers are not converged and NOT leaderboard-comparable. The goal
 (CG-EGNN test MSE <= 0.0035; Multivector Neurons 0.0035, CGENN 0.0039, EGNN paper 0.0071)
 is reached, narrowly, by session 6's model at lr 1e-2 (session 9, below): **0.00345 +- 0.00016**
-over seeds 0-2 at 10k steps (0.00342 +- 0.00012 over seeds 0-4) (lr 8e-3: 0.00351 +- 0.00018; 4e-3: 0.00359 +- 0.00015); read
+over seeds 0-2 at 10k steps, 0.00342 +- 0.00012 over seeds 0-4 (lr 8e-3: 0.00351 +- 0.00018;
+4e-3: 0.00359 +- 0.00015); read
 the caveats in the session-9 paragraph before quoting it. The recipe model (sessions 1-5) gives 0.00391 +- 0.00018, level with
 CGENN's published 0.0039 after 131k steps. Two ways to go further
 did not help (seed 0): 20k steps, 0.00402 (validation 0.00444 vs 0.00425 at 10k: the 3,000
