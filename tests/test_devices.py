@@ -692,11 +692,8 @@ def test_cli_points_on_device(tmp_path, capsys, torus, device="cuda"):
 def test_cli_mesh_on_device(tmp_path, capsys, torus, device="cuda"):
     """``symplugins mesh FILE --device DEV`` prints what the CPU run prints (reading .off needs
     the mesh extra, which the device machine may lack)."""
-    pytest.importorskip("trimesh", reason="reading .off meshes needs symplugins[mesh]")
-    with open(tmp_path / "torus.off", "w") as f:
-        f.write(f"OFF\n{len(torus.verts)} {len(torus.faces)} 0\n")
-        f.writelines(" ".join(map(str, v.tolist())) + "\n" for v in torus.verts)
-        f.writelines("3 " + " ".join(map(str, t.tolist())) + "\n" for t in torus.faces)
+    trimesh = pytest.importorskip("trimesh", reason="reading .off meshes needs symplugins[mesh]")
+    trimesh.Trimesh(torus.verts.numpy(), torus.faces.numpy(), process=False).export(tmp_path / "torus.off")
     cmd = ["mesh", str(tmp_path / "torus.off")]
     _prints_as_on_cpu(cmd, capsys, device)
 
